@@ -7,6 +7,8 @@ export const LinkType = {
   RAW_14: 14,
   RAW: 101,
   LINUX_SLL: 113,
+  /** Per-Packet Information header (used by some 802.11 captures) wrapping another link type. */
+  PPI: 192,
   IPV4: 228,
   IPV6: 229,
   LINUX_SLL2: 276,
@@ -22,6 +24,7 @@ const supported = new Set<number>([
   LinkType.IPV6,
   LinkType.LINUX_SLL2,
   LinkType.NULL,
+  LinkType.PPI,
 ]);
 
 export function isSupportedLinkType(linkType: number): boolean {

@@ -1,0 +1,52 @@
+/** Layering rules of ../shared/ARCHITECTURE.md, checked in CI (`npm run layering`). */
+module.exports = {
+  forbidden: [
+    {
+      name: "core-imports-nothing-of-ours",
+      comment: "core is pure shared logic: it imports no other Heimdal package",
+      severity: "error",
+      from: { path: "^packages/core/" },
+      to: { path: "^packages/(?!core/)|@heimdal/(?!core)" },
+    },
+    {
+      name: "core-no-node-or-native",
+      comment: "core imports no Node built-in or native module, so it runs anywhere (tests excepted)",
+      severity: "error",
+      from: { path: "^packages/core/src/", pathNot: "\\.test\\.ts$" },
+      to: { dependencyTypes: ["core"] },
+    },
+    {
+      name: "core-no-npm-dependencies",
+      comment: "core has no runtime npm dependencies beyond pure-JS data packages we list explicitly",
+      severity: "error",
+      from: { path: "^packages/core/src/", pathNot: "\\.test\\.ts$" },
+      to: { dependencyTypes: ["npm", "npm-dev", "npm-optional", "npm-peer", "npm-no-pkg", "npm-unknown"], pathNot: "^node_modules/(@heimdal/core)" },
+    },
+    {
+      name: "platform-imports-only-core",
+      comment: "platform may use core, never a product or the CLI",
+      severity: "error",
+      from: { path: "^packages/platform/" },
+      to: { path: "^packages/(cli|hardware|desktop|dashboard|asgard)/|@heimdal/(cli|hardware|desktop|dashboard|asgard)" },
+    },
+    {
+      name: "no-circular",
+      severity: "error",
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: "not-to-unresolvable",
+      severity: "error",
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)(dist|node_modules|build)/" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.base.json" },
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },
+  },
+};

@@ -1,0 +1,84 @@
+import { parseArgs } from "node:util";
+import { type AnalysisReport, PacketPipeline } from "@heimdal/core";
+import { CaptureFileProvider } from "@heimdal/platform";
+import { formatReportText } from "../report-text.js";
+import { UsageError } from "../usage-error.js";
+
+const HELP = `Usage: heimdal analyze [--learn FILE]... FILE... [--format json|text]
+       heimdal analyze --interface IFACE --duration SECONDS [--filter BPF] [--format json|text]
+
+Replays capture files (classic pcap or pcapng, detected from the magic number) through the
+packet pipeline and prints what it found. JSON output is a stable contract (docs/analyze-json.md).
+
+  --learn FILE        a capture to learn from before FILE (repeatable; raises nothing itself)
+  --format json|text  output format (default text)
+  --interface IFACE   capture live from IFACE instead of files
+  --duration SECONDS  how long to capture live (required with --interface)
+  --filter BPF        BPF filter for live capture (tcpdump syntax)`;
+
+export async function runAnalyze(argv: string[]): Promise<number> {
+  const { values, positionals } = parseOptions(argv);
+  if (values.help) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const format = values.format ?? "text";
+  if (format !== "json" && format !== "text") throw new UsageError(`--format must be "json" or "text", got "${format}"`);
+  let report: AnalysisReport;
+  if (values.interface !== undefined) {
+    if (positionals.length > 0) throw new UsageError("give either capture files or --interface, not both");
+    const duration = Number(values.duration);
+    if (values.duration === undefined || !Number.isFinite(duration) || duration <= 0) {
+      throw new UsageError(`--duration must be a positive number of seconds with --interface, got "${values.duration ?? ""}"`);
+    }
+    const { analyzeLive } = await import("../live-analysis.js");
+    report = await analyzeLive({ interface: values.interface, durationSeconds: duration, filter: values.filter ?? "" });
+  } else {
+    if (positionals.length === 0) throw new UsageError("analyze needs a capture FILE (or --interface IFACE --duration S)");
+    report = analyzeFiles(values.learn ?? [], positionals);
+  }
+  process.stdout.write(format === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report));
+  return 0;
+}
+
+function parseOptions(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        learn: { type: "string", multiple: true },
+        format: { type: "string" },
+        interface: { type: "string" },
+        duration: { type: "string" },
+        filter: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/**
+ * Learn files go through their own pipeline first, so they never count in the report; the
+ * baselines that will carry what they teach arrive with the profiles issue (docs/cli.md).
+ */
+export function analyzeFiles(learnFiles: readonly string[], files: readonly string[]): AnalysisReport {
+  const learning = new PacketPipeline();
+  for (const file of learnFiles) replayFile(file, learning);
+  const pipeline = new PacketPipeline();
+  for (const file of files) replayFile(file, pipeline);
+  return pipeline.finish();
+}
+
+/** Feeds one file synchronously: no await per batch on the hot path. */
+export function replayFile(path: string, pipeline: PacketPipeline): void {
+  const provider = new CaptureFileProvider(path);
+  try {
+    for (let batch = provider.nextBatch(); batch; batch = provider.nextBatch()) pipeline.processBatch(batch);
+    pipeline.addSource(path, provider.problems, provider.skippedPackets);
+  } finally {
+    void provider.close();
+  }
+}

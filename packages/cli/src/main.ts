@@ -1,0 +1,60 @@
+import { runAnalyze } from "./commands/analyze.js";
+import { runDemo } from "./commands/demo.js";
+import { UsageError } from "./usage-error.js";
+
+const HELP = `heimdal — network security sensor
+
+Usage: heimdal <command> [options]
+
+Commands:
+  analyze [--learn FILE]... FILE... [--format json|text]
+                     Replay capture files (pcap or pcapng) through the pipeline and report
+                     packets, devices and flows. --learn files are read first to learn from.
+  analyze --interface IFACE --duration SECONDS [--filter BPF] [--format json|text]
+                     The same on live traffic for a while (needs CAP_NET_RAW).
+  demo               Generate a small home-network capture and analyze it.
+  interfaces         List capture interfaces.
+
+Options:
+  -h, --help         Show help (also after a command: heimdal analyze --help).
+  --version          Print the version.
+
+Documentation: docs/cli.md, and docs/analyze-json.md for the JSON contract.`;
+
+export const VERSION = "0.1.0";
+
+/** Runs the command line; returns the process exit code (0 ok, 1 failure, 2 usage). */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case "-h":
+      case "--help":
+      case "help":
+        process.stdout.write(`${HELP}\n`);
+        return 0;
+      case "--version":
+        process.stdout.write(`${VERSION}\n`);
+        return 0;
+      case "analyze":
+        return await runAnalyze(rest);
+      case "demo":
+        return await runDemo(rest);
+      case "interfaces": {
+        const { runInterfaces } = await import("./commands/interfaces.js");
+        return await runInterfaces(rest);
+      }
+      default:
+        throw new UsageError(`unknown command "${command}" (commands: analyze, demo, interfaces)`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`heimdal: ${error.message}\nRun "heimdal --help" for usage.\n`);
+      return 2;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`heimdal: ${message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,54 @@
+import type { AnalysisReport } from "@heimdal/core";
+
+/** A person-readable summary of an analysis; the JSON form is the machine contract. */
+export function formatReportText(report: AnalysisReport): string {
+  const lines: string[] = [];
+  lines.push(`Analyzed ${report.sources.join(", ")}`);
+  lines.push(
+    `  ${report.packets.toLocaleString("en-US")} packets, ${formatBytes(report.bytes)} over ${formatDuration(report.durationSeconds)}` +
+      (report.startTime ? ` (${report.startTime} to ${report.endTime})` : ""),
+  );
+  const malformedTotal = Object.values(report.malformed).reduce((a, b) => a + b, 0);
+  if (malformedTotal > 0) {
+    const reasons = Object.entries(report.malformed)
+      .map(([reason, count]) => `${reason} ${count}`)
+      .join(", ");
+    lines.push(`  ${malformedTotal} malformed packets skipped (${reasons})`);
+  }
+  if (report.truncatedPackets > 0) lines.push(`  ${report.truncatedPackets} packets cut short by the capture's snap length`);
+  for (const problem of report.captureProblems) lines.push(`  ! ${problem.message}`);
+  lines.push("", `Devices (${report.devices.length}):`);
+  for (const device of report.devices.slice(0, 30)) {
+    lines.push(`  ${device.mac}  ${device.ips.join(", ") || "-"}  ${device.packets} packets, ${formatBytes(device.bytes)}`);
+  }
+  if (report.devices.length > 30) lines.push(`  … and ${report.devices.length - 30} more`);
+  const protocols = Object.entries(report.flows.byProtocol)
+    .map(([name, count]) => `${name} ${count}`)
+    .join(", ");
+  lines.push("", `Flows: ${report.flows.count}${protocols ? ` (${protocols})` : ""}`);
+  if (report.flows.evicted > 0) lines.push(`  ${report.flows.evicted} flows evicted early: the flow table was full`);
+  lines.push("Top talkers:");
+  for (const talker of report.flows.topTalkers) {
+    lines.push(`  ${talker.ip.padEnd(39)} ${formatBytes(talker.bytes).padStart(10)}  ${talker.flows} flows`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function formatDuration(seconds: number): string {
+  if (seconds < 120) return `${seconds.toFixed(1)} s`;
+  if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
+  if (seconds < 172800) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} days`;
+}

@@ -1,0 +1,15 @@
+export * from "./analyze/packet-pipeline.js";
+export type * from "./analyze/report.js";
+export * from "./flow/flow-table.js";
+export type * from "./flow/flow-record.js";
+export * from "./packet/address.js";
+export * from "./packet/batch.js";
+export * from "./packet/byte-source.js";
+export type * from "./packet/capture-problem.js";
+export type * from "./packet/capture-provider.js";
+export * from "./packet/capture-file-reader.js";
+export * from "./packet/decoded-packet.js";
+export * from "./packet/decoder.js";
+export * from "./packet/errors.js";
+export * from "./packet/link-type.js";
+export * from "./packet/parsed.js";

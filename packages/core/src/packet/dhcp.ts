@@ -7,7 +7,7 @@
  * An option whose value has the wrong size for its type (a 3-byte requested address) leaves
  * its field unset; an option whose length runs past the message fails the whole message.
  */
-import { formatIPv4, formatIPv6, readUncompressedName } from "./dns.js";
+import { formatIpv4Bytes, formatIpv6Bytes, readUncompressedName } from "./dns.js";
 import { type Parsed, parsedFail, parsedOk } from "./parsed.js";
 
 export interface DhcpMessage {
@@ -371,10 +371,19 @@ function parseDhcpv6At(
 
 function validWindow(bytes: Uint8Array, offset: number, length: number): boolean {
   return (
-    Number.isInteger(offset) && Number.isInteger(length) && offset >= 0 && length >= 0 && offset + length <= bytes.length
+    Number.isInteger(offset) &&
+    Number.isInteger(length) &&
+    offset >= 0 &&
+    length >= 0 &&
+    offset + length <= bytes.length
   );
 }
 
+/**
+ * WHATWG TextDecoder, present in every runtime core targets (Node, browsers, Deno, Bun) but
+ * outside the ES library that core's tsconfig loads.
+ */
+declare const TextDecoder: new (label?: string) => { decode(input?: Uint8Array): string };
 const utf8 = new TextDecoder("utf-8");
 
 /** UTF-8 text of bytes[start, end) without trailing NULs (many stacks send "name\0"). */
@@ -408,8 +417,8 @@ function hexPairs(bytes: Uint8Array, start: number, end: number): string {
   return s;
 }
 
-const ipv4 = formatIPv4;
-const ipv6 = formatIPv6;
+const ipv4 = formatIpv4Bytes;
+const ipv6 = formatIpv6Bytes;
 
 function ipv4List(bytes: Uint8Array, start: number, n: number): string[] {
   const list: string[] = [];

@@ -148,7 +148,11 @@ export function parseDnsOverTcp(bytes: Uint8Array, offset: number, length: numbe
 
 function validWindow(bytes: Uint8Array, offset: number, length: number): boolean {
   return (
-    Number.isInteger(offset) && Number.isInteger(length) && offset >= 0 && length >= 0 && offset + length <= bytes.length
+    Number.isInteger(offset) &&
+    Number.isInteger(length) &&
+    offset >= 0 &&
+    length >= 0 &&
+    offset + length <= bytes.length
   );
 }
 
@@ -250,10 +254,10 @@ function decodeRdata(
   switch (type) {
     case TYPE_A:
       if (length !== 4) return malformed("dns_a_bad_length", length);
-      return { kind: "a", address: formatIPv4(bytes, start) };
+      return { kind: "a", address: formatIpv4Bytes(bytes, start) };
     case TYPE_AAAA:
       if (length !== 16) return malformed("dns_aaaa_bad_length", length);
-      return { kind: "aaaa", address: formatIPv6(bytes, start) };
+      return { kind: "aaaa", address: formatIpv6Bytes(bytes, start) };
     case TYPE_NS:
     case TYPE_CNAME:
     case TYPE_PTR:
@@ -388,6 +392,11 @@ let nameErrorAt = 0;
  * (`\ooo`), so 1024 code units are enough.
  */
 const nameChars = new Uint16Array(1024);
+/**
+ * WHATWG TextDecoder, present in every runtime core targets (Node, browsers, Deno, Bun) but
+ * outside the ES library that core's tsconfig loads.
+ */
+declare const TextDecoder: new (label?: string) => { decode(input?: Uint8Array): string };
 const utf8 = new TextDecoder("utf-8");
 
 /**
@@ -503,9 +512,9 @@ function appendChar(c: number, n: number): number {
     return n;
   }
   nameChars[n++] = 0x5c;
-  const escape = c >= 0x07 && c <= 0x0d ? C_ESCAPES.charCodeAt(c - 0x07) : 0;
-  if (escape !== 0) {
-    nameChars[n++] = escape;
+  const letter = c >= 0x07 && c <= 0x0d ? C_ESCAPES.charCodeAt(c - 0x07) : 0;
+  if (letter !== 0) {
+    nameChars[n++] = letter;
     return n;
   }
   nameChars[n++] = 0x30 + (c >>> 6);
@@ -521,7 +530,7 @@ const C_ESCAPES = "abtnvfr";
 // Addresses and text
 
 /** Dotted-quad text of the 4 bytes at `at`. */
-export function formatIPv4(bytes: Uint8Array, at: number): string {
+export function formatIpv4Bytes(bytes: Uint8Array, at: number): string {
   return `${bytes[at]}.${bytes[at + 1]}.${bytes[at + 2]}.${bytes[at + 3]}`;
 }
 
@@ -530,7 +539,7 @@ export function formatIPv4(bytes: Uint8Array, at: number): string {
  * leading zeros, the first longest run of two or more zero groups as `::`), plus dotted IPv4
  * for IPv4-mapped (`::ffff:1.2.3.4`) and IPv4-compatible (`::1.2.3.4`) addresses.
  */
-export function formatIPv6(bytes: Uint8Array, at: number): string {
+export function formatIpv6Bytes(bytes: Uint8Array, at: number): string {
   let bestStart = -1;
   let bestLength = 0;
   let runStart = -1;
@@ -563,7 +572,7 @@ export function formatIPv6(bytes: Uint8Array, at: number): string {
   }
   if (embedsIPv4) {
     if (!text.endsWith(":")) text += ":";
-    text += formatIPv4(bytes, at + 12);
+    text += formatIpv4Bytes(bytes, at + 12);
   }
   return text;
 }

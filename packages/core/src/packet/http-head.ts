@@ -280,6 +280,11 @@ function trimWhitespaceEnd(bytes: Uint8Array, start: number, end: number): numbe
   return i;
 }
 
+/**
+ * WHATWG TextDecoder, present in every runtime core targets (Node, browsers, Deno, Bun) but
+ * outside the ES library that core's tsconfig loads.
+ */
+declare const TextDecoder: new (label?: string) => { decode(input?: Uint8Array): string };
 const utf8 = new TextDecoder("utf-8");
 
 function utf8Text(bytes: Uint8Array, start: number, end: number): string {

@@ -72,9 +72,7 @@ function ja4Parts(hello: TlsClientHello, options: Ja4Options): Ja4Parts | undefi
   const a =
     protocol + versionCode(version) + sni + count2(ciphers.length) + count2(extensions.length) + alpnCode(hello.alpn);
 
-  const hashedExtensions = original
-    ? extensions
-    : extensions.filter((v) => v !== EXT_SERVER_NAME && v !== EXT_ALPN);
+  const hashedExtensions = original ? extensions : extensions.filter((v) => v !== EXT_SERVER_NAME && v !== EXT_ALPN);
   if (!original) {
     ciphers.sort((x, y) => x - y);
     hashedExtensions.sort((x, y) => x - y);

@@ -69,6 +69,9 @@ export function sha256Hex(data: Uint8Array): string {
   return s;
 }
 
+/** WHATWG TextEncoder (every runtime core targets has it; the ES library does not declare it). */
+declare const TextEncoder: new () => { encode(input?: string): Uint8Array };
+
 const utf8 = new TextEncoder();
 
 /** Lowercase hex SHA-256 of the UTF-8 bytes of `text`. */

@@ -121,11 +121,7 @@ export function parseTlsClientHello(bytes: Uint8Array, offset: number, length: n
  * Parses a bare ClientHello handshake message (type, 3-byte length, body) at the start of the
  * window, as carried in QUIC CRYPTO frames. `recordVersion` is 0.
  */
-export function parseClientHelloHandshake(
-  bytes: Uint8Array,
-  offset: number,
-  length: number,
-): Parsed<TlsClientHello> {
+export function parseClientHelloHandshake(bytes: Uint8Array, offset: number, length: number): Parsed<TlsClientHello> {
   if (!validWindow(bytes, offset, length)) return parsedFail("bad_window", 0);
   if (length < 4) return parsedFail("tls_handshake_truncated", 0);
   if (bytes[offset] !== HANDSHAKE_CLIENT_HELLO) return parsedFail("tls_not_client_hello", 0);
@@ -287,7 +283,11 @@ function readU16List(
 
 function validWindow(bytes: Uint8Array, offset: number, length: number): boolean {
   return (
-    Number.isInteger(offset) && Number.isInteger(length) && offset >= 0 && length >= 0 && offset + length <= bytes.length
+    Number.isInteger(offset) &&
+    Number.isInteger(length) &&
+    offset >= 0 &&
+    length >= 0 &&
+    offset + length <= bytes.length
   );
 }
 

@@ -13,6 +13,8 @@ Commands:
   analyze --interface IFACE --duration SECONDS [--filter BPF] [--format json|text]
                      The same on live traffic for a while (needs CAP_NET_RAW).
   demo               Generate a small home-network capture and analyze it.
+  simulate --out FILE [--devices N] [--hours H] [--seed S]
+                     Write a simulated home network to a pcap file.
   interfaces         List capture interfaces.
 
 Options:
@@ -41,12 +43,16 @@ export async function main(argv: string[]): Promise<number> {
         return await runAnalyze(rest);
       case "demo":
         return await runDemo(rest);
+      case "simulate": {
+        const { runSimulate } = await import("./commands/simulate.js");
+        return await runSimulate(rest);
+      }
       case "interfaces": {
         const { runInterfaces } = await import("./commands/interfaces.js");
         return await runInterfaces(rest);
       }
       default:
-        throw new UsageError(`unknown command "${command}" (commands: analyze, demo, interfaces)`);
+        throw new UsageError(`unknown command "${command}" (commands: analyze, demo, simulate, interfaces)`);
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -13,3 +13,7 @@ export * from "./packet/decoder.js";
 export * from "./packet/errors.js";
 export * from "./packet/link-type.js";
 export * from "./packet/parsed.js";
+export * from "./packet/pcap-writer.js";
+export * from "./simulate/frame-builder.js";
+export * from "./simulate/home-network.js";
+export * from "./simulate/random.js";

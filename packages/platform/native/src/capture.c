@@ -161,35 +161,44 @@ static int linktype_from_dlt(int dlt) {
   }
 }
 
-/* Throws the activation error, named so callers can react (permission, missing device). */
+/* Throws the activation error, named so callers can react (permission, missing device), with
+ * libpcap's own text in `error.detail`. */
 static void throw_activate_error(napi_env env, pcap_t *p, const char *device, int rc) {
   const char *detail = pcap_geterr(p);
-  bool has_detail = detail != NULL && detail[0] != '\0';
+  if (detail == NULL || detail[0] == '\0') detail = pcap_statustostr(rc);
+  napi_value error = NULL;
   switch (rc) {
     case PCAP_ERROR_PERM_DENIED:
-      throw_error(env, CODE_PERM_DENIED, "Cannot open interface \"%s\": permission denied%s%s%s", device,
-                  has_detail ? " (" : "", has_detail ? detail : "", has_detail ? ")" : "");
-      return;
+      error = make_error(env, CODE_PERM_DENIED, "Cannot open interface \"%s\": permission denied (%s)", device, detail);
+      break;
     case PCAP_ERROR_PROMISC_PERM_DENIED:
-      throw_error(env, CODE_PROMISC_PERM_DENIED,
-                  "Cannot open interface \"%s\" in promiscuous mode: permission denied%s%s%s", device,
-                  has_detail ? " (" : "", has_detail ? detail : "", has_detail ? ")" : "");
-      return;
+      error = make_error(env, CODE_PROMISC_PERM_DENIED,
+                         "Cannot open interface \"%s\" in promiscuous mode: permission denied (%s)", device, detail);
+      break;
     case PCAP_ERROR_NO_SUCH_DEVICE: {
       char available[1024];
       describe_available_interfaces(available, sizeof available);
-      throw_error(env, CODE_NO_SUCH_DEVICE, "Cannot open interface \"%s\": no such device (available: %s)", device,
-                  available);
-      return;
+      error = make_error(env, CODE_NO_SUCH_DEVICE, "Cannot open interface \"%s\": no such device (available: %s)",
+                         device, available);
+      break;
     }
     case PCAP_ERROR_IFACE_NOT_UP:
-      throw_error(env, CODE_IFACE_NOT_UP, "Cannot open interface \"%s\": interface is not up", device);
-      return;
+      error = make_error(env, CODE_IFACE_NOT_UP, "Cannot open interface \"%s\": interface is not up", device);
+      break;
     default:
-      throw_error(env, CODE_PCAP, "Cannot open interface \"%s\": %s%s%s", device, pcap_statustostr(rc),
-                  has_detail ? ": " : "", has_detail ? detail : "");
-      return;
+      error = make_error(env, CODE_PCAP, "Cannot open interface \"%s\": %s (%s)", device, pcap_statustostr(rc),
+                         detail);
+      break;
   }
+  napi_value detail_value;
+  if (error == NULL) {
+    throw_error(env, CODE_PCAP, "Cannot open interface \"%s\": %s", device, detail);
+    return;
+  }
+  if (napi_create_string_utf8(env, detail, NAPI_AUTO_LENGTH, &detail_value) == napi_ok) {
+    napi_set_named_property(env, error, "detail", detail_value);
+  }
+  napi_throw(env, error);
 }
 
 static bool apply_filter(napi_env env, capture_t *c, const char *filter) {

@@ -16,6 +16,10 @@ export function formatReportText(report: AnalysisReport): string {
     lines.push(`  ${malformedTotal} malformed packets skipped (${reasons})`);
   }
   if (report.truncatedPackets > 0) lines.push(`  ${report.truncatedPackets} packets cut short by the capture's snap length`);
+  const { byKernel, byInterface, byHeimdal } = report.dropped;
+  if (byKernel + byInterface + byHeimdal > 0) {
+    lines.push(`  ! capture dropped ${byKernel + byInterface + byHeimdal} packets (kernel ${byKernel}, interface ${byInterface}, heimdal ${byHeimdal})`);
+  }
   for (const problem of report.captureProblems) lines.push(`  ! ${problem.message}`);
   lines.push("", `Devices (${report.devices.length}):`);
   for (const device of report.devices.slice(0, 30)) {

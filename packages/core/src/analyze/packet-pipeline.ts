@@ -4,7 +4,8 @@ import type { CaptureProblem } from "../packet/capture-problem.js";
 import { DecodedPacket, MALFORMED_REASONS } from "../packet/decoded-packet.js";
 import { decodePacket } from "../packet/decoder.js";
 import { DeviceInventory } from "./device-inventory.js";
-import type { AnalysisReport, CaptureProblemReport } from "./report.js";
+import type { CaptureStats } from "../packet/capture-provider.js";
+import type { AnalysisReport, CaptureProblemReport, DropReport } from "./report.js";
 import { TalkerTally } from "./talker-tally.js";
 
 export interface PacketPipelineOptions {
@@ -25,6 +26,7 @@ export class PacketPipeline {
   private readonly devices = new DeviceInventory();
   private readonly problems: CaptureProblemReport[] = [];
   private readonly sources: string[] = [];
+  private readonly dropped: DropReport = { byKernel: 0, byInterface: 0, byHeimdal: 0 };
   private readonly topTalkers: number;
   private packets = 0;
   private bytes = 0;
@@ -66,8 +68,13 @@ export class PacketPipeline {
   }
 
   /** Records where packets came from and what the reader met on the way. */
-  addSource(name: string, problems: readonly CaptureProblem[] = [], skippedPackets = 0): void {
+  addSource(name: string, problems: readonly CaptureProblem[] = [], skippedPackets = 0, stats?: CaptureStats): void {
     this.sources.push(name);
+    if (stats) {
+      this.dropped.byKernel += stats.droppedByKernel;
+      this.dropped.byInterface += stats.droppedByInterface;
+      this.dropped.byHeimdal += stats.droppedByUs;
+    }
     for (const problem of problems) this.problems.push({ source: name, ...problem });
     this.skipped += skippedPackets;
   }
@@ -89,6 +96,7 @@ export class PacketPipeline {
       malformed,
       truncatedPackets: this.truncated,
       skippedPackets: this.skipped,
+      dropped: this.dropped,
       captureProblems: this.problems,
       durationSeconds: hasPackets ? Math.round(this.lastUs - this.firstUs) / 1e6 : 0,
       startTime: hasPackets ? new Date(Math.floor(this.firstUs / 1000)).toISOString() : null,

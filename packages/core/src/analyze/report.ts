@@ -17,6 +17,8 @@ export interface AnalysisReport {
   truncatedPackets: number;
   /** Packets skipped because their link type is unsupported. */
   skippedPackets: number;
+  /** Packets lost by live capture before we saw them (always zero for files). */
+  dropped: DropReport;
   /** Problems met in the capture files (truncation, corruption, unsupported link types). */
   captureProblems: CaptureProblemReport[];
   /** Packet time from the first to the last packet. */
@@ -26,6 +28,12 @@ export interface AnalysisReport {
   endTime: string | null;
   devices: DeviceReport[];
   flows: FlowSummaryReport;
+}
+
+export interface DropReport {
+  byKernel: number;
+  byInterface: number;
+  byHeimdal: number;
 }
 
 export interface CaptureProblemReport {

@@ -1,8 +1,14 @@
 #!/usr/bin/env node
 // The hot path in-process, per stage, after a warm-up pass: read only; read + decode;
 // read + decode + flow table; the whole pipeline. One core, one thread.
-import { openSync, readSync, closeSync } from "node:fs";
-import { CaptureFileReader, DecodedPacket, decodePacket, FlowTable, PacketPipeline } from "../../packages/core/dist/index.js";
+import { closeSync, openSync, readSync } from "node:fs";
+import {
+  CaptureFileReader,
+  DecodedPacket,
+  decodePacket,
+  FlowTable,
+  PacketPipeline,
+} from "../../packages/core/dist/index.js";
 
 const files = process.argv.slice(2);
 const stages = ["read", "decode", "decode+flows", "pipeline"];
@@ -14,7 +20,10 @@ for (const file of files) {
     let heapMiB = 0;
     for (let round = 0; round < 3; round++) {
       const fd = openSync(file, "r");
-      const reader = new CaptureFileReader({ read: (t, o, l, p) => readSync(fd, t, o, l, p), close: () => closeSync(fd) }, { windowBytes: 1 << 22 });
+      const reader = new CaptureFileReader(
+        { read: (t, o, l, p) => readSync(fd, t, o, l, p), close: () => closeSync(fd) },
+        { windowBytes: 1 << 22 },
+      );
       const packet = new DecodedPacket();
       const flows = new FlowTable();
       const pipeline = new PacketPipeline();
@@ -41,7 +50,14 @@ for (const file of files) {
       packets = n;
       heapMiB = Math.max(heapMiB, process.memoryUsage().heapUsed / 1048576);
     }
-    rows.push({ input: file.split("/").pop(), stage, packets, bestSeconds: best.toFixed(3), Mpps: (packets / best / 1e6).toFixed(2), heapMiB: heapMiB.toFixed(0) });
+    rows.push({
+      input: file.split("/").pop(),
+      stage,
+      packets,
+      bestSeconds: best.toFixed(3),
+      Mpps: (packets / best / 1e6).toFixed(2),
+      heapMiB: heapMiB.toFixed(0),
+    });
   }
 }
 console.log("\n## Hot path in-process (best of 3, JIT warm)\n");

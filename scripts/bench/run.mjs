@@ -29,7 +29,13 @@ function measure(command, args, options = {}) {
   const lines = result.stderr.trim().split("\n");
   const [seconds, kib] = (lines.at(-1) ?? "").split(" ").map(Number);
   if (result.status !== 0) {
-    return { ok: false, error: lines.slice(-3).join(" | "), seconds: Number.NaN, rssMiB: Number.NaN, stdout: result.stdout };
+    return {
+      ok: false,
+      error: lines.slice(-3).join(" | "),
+      seconds: Number.NaN,
+      rssMiB: Number.NaN,
+      stdout: result.stdout,
+    };
   }
   return { ok: true, seconds, rssMiB: kib / 1024, stdout: result.stdout };
 }
@@ -63,7 +69,11 @@ if (wants("pipeline")) {
   const generated = join(output, "generated-home-200dev.pcap");
   if (!existsSync(generated)) {
     console.error("bench: generating a multi-million-packet capture (once; kept in bench-output/)…");
-    const g = spawnSync(process.execPath, [heimdal, "simulate", "--out", generated, "--devices", "200", "--hours", "2", "--activity", "3", "--seed", "42"], { stdio: "inherit" });
+    const g = spawnSync(
+      process.execPath,
+      [heimdal, "simulate", "--out", generated, "--devices", "200", "--hours", "2", "--activity", "3", "--seed", "42"],
+      { stdio: "inherit" },
+    );
     if (g.status !== 0) process.exit(1);
   }
   inputs.push({ name: "generated-home-200dev.pcap", file: generated });
@@ -72,8 +82,20 @@ if (wants("pipeline")) {
     const packets = countPackets(file);
     const sizeMiB = (statSync(file).size / 1048576).toFixed(0);
     const input = `${name} (${sizeMiB} MiB)`;
-    row("heimdal analyze", input, packets, measure(process.execPath, [heimdal, "analyze", "--format", "json", file]), "decode + flows + devices, whole process");
-    row("tcpdump -r -w /dev/null", input, packets, measure("tcpdump", ["-r", file, "-w", "/dev/null"], { env: { ...process.env } }), "read floor");
+    row(
+      "heimdal analyze",
+      input,
+      packets,
+      measure(process.execPath, [heimdal, "analyze", "--format", "json", file]),
+      "decode + flows + devices, whole process",
+    );
+    row(
+      "tcpdump -r -w /dev/null",
+      input,
+      packets,
+      measure("tcpdump", ["-r", file, "-w", "/dev/null"], { env: { ...process.env } }),
+      "read floor",
+    );
     const argusOut = join(output, "argus.out");
     row("argus -r", input, packets, measure("argus", ["-r", file, "-w", argusOut]), "flow records");
   }
@@ -82,8 +104,19 @@ if (wants("pipeline")) {
   const first = inputs[inputs.length - 1].file;
   spawnSync("editcap", ["-r", first, subset, "1-200000"]);
   const subsetPackets = countPackets(subset);
-  row("tshark -q -z conv,ip", "first 200k of generated", subsetPackets, measure("tshark", ["-n", "-q", "-z", "conv,ip", "-r", subset]), "conversations");
-  row("heimdal analyze", "first 200k of generated", subsetPackets, measure(process.execPath, [heimdal, "analyze", "--format", "json", subset]));
+  row(
+    "tshark -q -z conv,ip",
+    "first 200k of generated",
+    subsetPackets,
+    measure("tshark", ["-n", "-q", "-z", "conv,ip", "-r", subset]),
+    "conversations",
+  );
+  row(
+    "heimdal analyze",
+    "first 200k of generated",
+    subsetPackets,
+    measure(process.execPath, [heimdal, "analyze", "--format", "json", subset]),
+  );
 }
 
 if (rows.length > 0) {
@@ -93,7 +126,10 @@ if (rows.length > 0) {
 
 if (wants("hotpath")) {
   // In-process, JIT-warm figures of the hot path alone, per stage.
-  const r = spawnSync(process.execPath, [join(root, "scripts/bench/hot-path.mjs"), ...inputs.map((i) => i.file)], { encoding: "utf8", stdio: ["ignore", "inherit", "inherit"] });
+  const r = spawnSync(process.execPath, [join(root, "scripts/bench/hot-path.mjs"), ...inputs.map((i) => i.file)], {
+    encoding: "utf8",
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   if (r.status !== 0) process.exitCode = 1;
 }
 

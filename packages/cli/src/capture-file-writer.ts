@@ -2,12 +2,17 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { type HomeNetworkOptions, PcapWriter, type SimulatedDevice, simulateHomeNetwork } from "@heimdal/core";
 
 /** Generates a simulated home network into a pcap file; returns its devices and packet count. */
-export function writeSimulatedCapture(path: string, options: HomeNetworkOptions): { devices: SimulatedDevice[]; packets: number } {
+export function writeSimulatedCapture(
+  path: string,
+  options: HomeNetworkOptions,
+): { devices: SimulatedDevice[]; packets: number } {
   let fd: number;
   try {
     fd = openSync(path, "w");
   } catch (error) {
-    throw new Error(`Cannot write capture file "${path}": ${(error as NodeJS.ErrnoException).code ?? error}`, { cause: error });
+    throw new Error(`Cannot write capture file "${path}": ${(error as NodeJS.ErrnoException).code ?? error}`, {
+      cause: error,
+    });
   }
   try {
     const writer = new PcapWriter((chunk) => {

@@ -15,15 +15,20 @@ export function formatReportText(report: AnalysisReport): string {
       .join(", ");
     lines.push(`  ${malformedTotal} malformed packets skipped (${reasons})`);
   }
-  if (report.truncatedPackets > 0) lines.push(`  ${report.truncatedPackets} packets cut short by the capture's snap length`);
+  if (report.truncatedPackets > 0)
+    lines.push(`  ${report.truncatedPackets} packets cut short by the capture's snap length`);
   const { byKernel, byInterface, byHeimdal } = report.dropped;
   if (byKernel + byInterface + byHeimdal > 0) {
-    lines.push(`  ! capture dropped ${byKernel + byInterface + byHeimdal} packets (kernel ${byKernel}, interface ${byInterface}, heimdal ${byHeimdal})`);
+    lines.push(
+      `  ! capture dropped ${byKernel + byInterface + byHeimdal} packets (kernel ${byKernel}, interface ${byInterface}, heimdal ${byHeimdal})`,
+    );
   }
   for (const problem of report.captureProblems) lines.push(`  ! ${problem.message}`);
   lines.push("", `Devices (${report.devices.length}):`);
   for (const device of report.devices.slice(0, 30)) {
-    lines.push(`  ${device.mac}  ${device.ips.join(", ") || "-"}  ${device.packets} packets, ${formatBytes(device.bytes)}`);
+    lines.push(
+      `  ${device.mac}  ${device.ips.join(", ") || "-"}  ${device.packets} packets, ${formatBytes(device.bytes)}`,
+    );
   }
   if (report.devices.length > 30) lines.push(`  … and ${report.devices.length - 30} more`);
   const protocols = Object.entries(report.flows.byProtocol)

@@ -23,18 +23,22 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     return 0;
   }
   const format = values.format ?? "text";
-  if (format !== "json" && format !== "text") throw new UsageError(`--format must be "json" or "text", got "${format}"`);
+  if (format !== "json" && format !== "text")
+    throw new UsageError(`--format must be "json" or "text", got "${format}"`);
   let report: AnalysisReport;
   if (values.interface !== undefined) {
     if (positionals.length > 0) throw new UsageError("give either capture files or --interface, not both");
     const duration = Number(values.duration);
     if (values.duration === undefined || !Number.isFinite(duration) || duration <= 0) {
-      throw new UsageError(`--duration must be a positive number of seconds with --interface, got "${values.duration ?? ""}"`);
+      throw new UsageError(
+        `--duration must be a positive number of seconds with --interface, got "${values.duration ?? ""}"`,
+      );
     }
     const { analyzeLive } = await import("../live-analysis.js");
     report = await analyzeLive({ interface: values.interface, durationSeconds: duration, filter: values.filter ?? "" });
   } else {
-    if (positionals.length === 0) throw new UsageError("analyze needs a capture FILE (or --interface IFACE --duration S)");
+    if (positionals.length === 0)
+      throw new UsageError("analyze needs a capture FILE (or --interface IFACE --duration S)");
     report = analyzeFiles(values.learn ?? [], positionals);
   }
   process.stdout.write(format === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report));

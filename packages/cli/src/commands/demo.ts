@@ -28,7 +28,8 @@ export async function runDemo(argv: string[]): Promise<number> {
       return 0;
     }
     process.stdout.write(`Generated ${packets.toLocaleString("en-US")} packets of a simulated home network: ${path}\n`);
-    for (const d of devices) process.stdout.write(`  ${d.persona.padEnd(10)} ${d.hostname.padEnd(16)} ${d.mac}  ${d.ip}\n`);
+    for (const d of devices)
+      process.stdout.write(`  ${d.persona.padEnd(10)} ${d.hostname.padEnd(16)} ${d.mac}  ${d.ip}\n`);
     process.stdout.write(`\n${formatReportText(report)}`);
     return 0;
   } finally {

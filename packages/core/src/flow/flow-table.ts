@@ -58,7 +58,6 @@ const FIN_REV = 2;
  * looks at list heads and the full-table eviction takes the longest-idle flow.
  */
 export class FlowTable {
-  private readonly capacity: number;
   private readonly timeoutsUs: number[];
   private readonly activeTimeoutUs: number;
   private readonly onFlowEnd: ((flow: FlowRecord) => void) | undefined;
@@ -102,8 +101,8 @@ export class FlowTable {
 
   constructor(options: FlowTableOptions = {}, onFlowEnd?: (flow: FlowRecord) => void) {
     const capacity = options.maxFlows ?? 65_536;
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`maxFlows must be a positive integer, got ${capacity}`);
-    this.capacity = capacity;
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError(`maxFlows must be a positive integer, got ${capacity}`);
     const t = { ...DEFAULT_FLOW_TIMEOUTS, ...options.timeouts };
     this.timeoutsUs = [t.tcpSeconds * 1e6, t.tcpClosedSeconds * 1e6, t.udpSeconds * 1e6, t.otherSeconds * 1e6];
     this.activeTimeoutUs = t.activeSeconds * 1e6;
@@ -160,8 +159,8 @@ export class FlowTable {
         sport = p.icmpId;
         dport = p.icmpId;
       } else {
-        sport = type < 0 ? 0 : type;
-        dport = p.icmpCode < 0 ? 0 : p.icmpCode;
+        sport = Math.max(0, type);
+        dport = Math.max(0, p.icmpCode);
       }
     } else if (protocol !== IpProtocol.TCP && protocol !== IpProtocol.UDP) {
       sport = 0;
@@ -178,11 +177,19 @@ export class FlowTable {
       if (entry === 0) break;
       const candidate = entry - 1;
       if (this.hashOf[candidate] === hash && this.proto[candidate] === protocol) {
-        if (this.portA[candidate] === sport && this.portB[candidate] === dport && this.sameAddresses(candidate, src, dst)) {
+        if (
+          this.portA[candidate] === sport &&
+          this.portB[candidate] === dport &&
+          this.sameAddresses(candidate, src, dst)
+        ) {
           id = candidate;
           break;
         }
-        if (this.portA[candidate] === dport && this.portB[candidate] === sport && this.sameAddresses(candidate, dst, src)) {
+        if (
+          this.portA[candidate] === dport &&
+          this.portB[candidate] === sport &&
+          this.sameAddresses(candidate, dst, src)
+        ) {
           id = candidate;
           forward = false;
           break;

@@ -81,7 +81,13 @@ function pseudoHeaderSum(src: number, dst: number, protocol: number, length: num
   return (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff) + protocol + length;
 }
 
-export function udpDatagram(src: number, dst: number, srcPort: number, dstPort: number, payload: Uint8Array): Uint8Array {
+export function udpDatagram(
+  src: number,
+  dst: number,
+  srcPort: number,
+  dstPort: number,
+  payload: Uint8Array,
+): Uint8Array {
   const segment = new Uint8Array(8 + payload.length);
   writeU16(segment, 0, srcPort);
   writeU16(segment, 2, dstPort);
@@ -101,7 +107,12 @@ export interface TcpFields {
   window?: number;
 }
 
-export function tcpSegment(src: number, dst: number, fields: TcpFields, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
+export function tcpSegment(
+  src: number,
+  dst: number,
+  fields: TcpFields,
+  payload: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   const segment = new Uint8Array(20 + payload.length);
   writeU16(segment, 0, fields.srcPort);
   writeU16(segment, 2, fields.dstPort);
@@ -125,7 +136,13 @@ export function icmpEcho(type: 0 | 8, id: number, seq: number, payload: Uint8Arr
   return message;
 }
 
-export function arpPacket(operation: 1 | 2, senderMac: number, senderIp: number, targetMac: number, targetIp: number): Uint8Array {
+export function arpPacket(
+  operation: 1 | 2,
+  senderMac: number,
+  senderIp: number,
+  targetMac: number,
+  targetIp: number,
+): Uint8Array {
   const packet = new Uint8Array(28);
   writeU16(packet, 0, 1);
   writeU16(packet, 2, 0x0800);
@@ -159,7 +176,12 @@ export interface DnsRecord {
 }
 
 /** A DNS message with questions and answers; flags 0x0100 (query) or 0x8180 (response). */
-export function dnsMessage(id: number, flags: number, questions: { name: string; type: number }[], answers: DnsRecord[] = []): Uint8Array {
+export function dnsMessage(
+  id: number,
+  flags: number,
+  questions: { name: string; type: number }[],
+  answers: DnsRecord[] = [],
+): Uint8Array {
   const chunks: Uint8Array[] = [];
   const header = new Uint8Array(12);
   writeU16(header, 0, id);

@@ -192,63 +192,120 @@ export function simulateHomeNetwork(options: HomeNetworkOptions, sink: FrameSink
 
   // Each device joins: DHCP discover/offer/request/ack, then a gratuitous ARP.
   for (const d of devices) {
-    let t = startUs + random.uniform(0, 5e6);
+    const t = startUs + random.uniform(0, 5e6);
     const xid = random.int(0, 0xffffffff);
     const prl = [1, 3, 6, 15, 119, 252];
     const common = { xid, clientMac: d.mac, hostname: d.hostname, parameterRequestList: prl };
     const vendor = d.persona.vendorClass ? { vendorClass: d.persona.vendorClass } : {};
     const client = (message: Uint8Array) =>
-      ipFrame(d.mac, BROADCAST_MAC, ipv4Packet({ src: 0, dst: 0xffffffff, protocol: 17 }, udpDatagram(0, 0xffffffff, 68, 67, message)));
+      ipFrame(
+        d.mac,
+        BROADCAST_MAC,
+        ipv4Packet({ src: 0, dst: 0xffffffff, protocol: 17 }, udpDatagram(0, 0xffffffff, 68, 67, message)),
+      );
     const server = (message: Uint8Array) =>
-      ipFrame(GATEWAY_MAC, d.mac, ipv4Packet({ src: GATEWAY_IP, dst: d.ip, protocol: 17 }, udpDatagram(GATEWAY_IP, d.ip, 67, 68, message)));
-    const lease = { yourIp: d.ip, serverIp: GATEWAY_IP, router: GATEWAY_IP, dnsServer: GATEWAY_IP, leaseSeconds: 86400 };
+      ipFrame(
+        GATEWAY_MAC,
+        d.mac,
+        ipv4Packet({ src: GATEWAY_IP, dst: d.ip, protocol: 17 }, udpDatagram(GATEWAY_IP, d.ip, 67, 68, message)),
+      );
+    const lease = {
+      yourIp: d.ip,
+      serverIp: GATEWAY_IP,
+      router: GATEWAY_IP,
+      dnsServer: GATEWAY_IP,
+      leaseSeconds: 86400,
+    };
     send(t, client(dhcpMessage({ messageType: 1, ...common, ...vendor })));
-    send((t += 2000), server(dhcpMessage({ messageType: 2, xid, clientMac: d.mac, ...lease })));
-    send((t += 1500), client(dhcpMessage({ messageType: 3, ...common, ...vendor, requestedIp: d.ip })));
-    send((t += 2000), server(dhcpMessage({ messageType: 5, xid, clientMac: d.mac, ...lease })));
-    send((t += 50_000), ethernetFrame(BROADCAST_MAC, d.mac, 0x0806, arpPacket(1, d.mac, d.ip, 0, d.ip)));
+    send(t + 2000, server(dhcpMessage({ messageType: 2, xid, clientMac: d.mac, ...lease })));
+    send(t + 3500, client(dhcpMessage({ messageType: 3, ...common, ...vendor, requestedIp: d.ip })));
+    send(t + 5500, server(dhcpMessage({ messageType: 5, xid, clientMac: d.mac, ...lease })));
+    send(t + 55_500, ethernetFrame(BROADCAST_MAC, d.mac, 0x0806, arpPacket(1, d.mac, d.ip, 0, d.ip)));
   }
 
   const dnsLookup = (d: (typeof devices)[number], at: number, name: string, answer: number) => {
     const id = dnsId++ & 0xffff;
     const sport = 30000 + (id % 20000);
     const query = dnsMessage(id, 0x0100, [{ name, type: 1 }]);
-    send(at, ipFrame(d.mac, GATEWAY_MAC, ipv4Packet({ src: d.ip, dst: GATEWAY_IP, protocol: 17, id }, udpDatagram(d.ip, GATEWAY_IP, sport, 53, query))));
-    const response = dnsMessage(id, 0x8180, [{ name, type: 1 }], [{ name, type: 1, ttl: 300, data: ipv4Rdata(answer) }]);
+    send(
+      at,
+      ipFrame(
+        d.mac,
+        GATEWAY_MAC,
+        ipv4Packet({ src: d.ip, dst: GATEWAY_IP, protocol: 17, id }, udpDatagram(d.ip, GATEWAY_IP, sport, 53, query)),
+      ),
+    );
+    const response = dnsMessage(
+      id,
+      0x8180,
+      [{ name, type: 1 }],
+      [{ name, type: 1, ttl: 300, data: ipv4Rdata(answer) }],
+    );
     send(
       at + random.uniform(2000, 30000),
-      ipFrame(GATEWAY_MAC, d.mac, ipv4Packet({ src: GATEWAY_IP, dst: d.ip, protocol: 17, id }, udpDatagram(GATEWAY_IP, d.ip, 53, sport, response))),
+      ipFrame(
+        GATEWAY_MAC,
+        d.mac,
+        ipv4Packet(
+          { src: GATEWAY_IP, dst: d.ip, protocol: 17, id },
+          udpDatagram(GATEWAY_IP, d.ip, 53, sport, response),
+        ),
+      ),
     );
   };
 
   const tcpSession = (d: (typeof devices)[number], at: number, service: Persona["services"][number]) => {
-    const sport = (d.port = d.port >= 65000 ? 49152 : d.port + 1);
+    d.port = d.port >= 65000 ? 49152 : d.port + 1;
+    const sport = d.port;
     const rtt = random.uniform(8000, 60000);
     let seqOut = random.int(0, 0xffffffff);
     let seqIn = random.int(0, 0xffffffff);
     const out = (t: number, flags: number, size: number) => {
-      const segment = tcpSegment(d.ip, service.ip, { srcPort: sport, dstPort: service.port, seq: seqOut, ack: seqIn, flags }, new Uint8Array(size));
+      const segment = tcpSegment(
+        d.ip,
+        service.ip,
+        { srcPort: sport, dstPort: service.port, seq: seqOut, ack: seqIn, flags },
+        new Uint8Array(size),
+      );
       send(t, ipFrame(d.mac, GATEWAY_MAC, ipv4Packet({ src: d.ip, dst: service.ip, protocol: 6 }, segment)));
       seqOut = (seqOut + size + (flags & (TcpFlag.SYN | TcpFlag.FIN) ? 1 : 0)) >>> 0;
     };
     const back = (t: number, flags: number, size: number) => {
-      const segment = tcpSegment(service.ip, d.ip, { srcPort: service.port, dstPort: sport, seq: seqIn, ack: seqOut, flags }, new Uint8Array(size));
+      const segment = tcpSegment(
+        service.ip,
+        d.ip,
+        { srcPort: service.port, dstPort: sport, seq: seqIn, ack: seqOut, flags },
+        new Uint8Array(size),
+      );
       send(t, ipFrame(GATEWAY_MAC, d.mac, ipv4Packet({ src: service.ip, dst: d.ip, protocol: 6, ttl: 52 }, segment)));
       seqIn = (seqIn + size + (flags & (TcpFlag.SYN | TcpFlag.FIN) ? 1 : 0)) >>> 0;
     };
     let t = at;
+    /** Moves the session's clock on and returns the new time. */
+    const after = (delay: number) => {
+      t += delay;
+      return t;
+    };
     out(t, TcpFlag.SYN, 0);
-    back((t += rtt), TcpFlag.SYN | TcpFlag.ACK, 0);
-    out((t += 200), TcpFlag.ACK, 0);
+    back(after(rtt), TcpFlag.SYN | TcpFlag.ACK, 0);
+    out(after(200), TcpFlag.ACK, 0);
     const [low, high] = d.persona.packetsPerSession;
     const exchanges = random.int(low, high);
     for (let i = 0; i < exchanges; i++) {
-      out((t += random.uniform(500, 20000)), TcpFlag.ACK | TcpFlag.PSH, Math.max(40, Math.round(d.persona.upBytes * random.uniform(0.5, 1))));
-      back((t += rtt / 2), TcpFlag.ACK | TcpFlag.PSH, Math.max(40, Math.round(d.persona.downBytes * random.uniform(0.5, 1))));
+      out(
+        after(random.uniform(500, 20000)),
+        TcpFlag.ACK | TcpFlag.PSH,
+        Math.max(40, Math.round(d.persona.upBytes * random.uniform(0.5, 1))),
+      );
+      back(
+        after(rtt / 2),
+        TcpFlag.ACK | TcpFlag.PSH,
+        Math.max(40, Math.round(d.persona.downBytes * random.uniform(0.5, 1))),
+      );
     }
-    out((t += 1000), TcpFlag.FIN | TcpFlag.ACK, 0);
-    back((t += rtt), TcpFlag.FIN | TcpFlag.ACK, 0);
-    out((t += 200), TcpFlag.ACK, 0);
+    out(after(1000), TcpFlag.FIN | TcpFlag.ACK, 0);
+    back(after(rtt), TcpFlag.FIN | TcpFlag.ACK, 0);
+    out(after(200), TcpFlag.ACK, 0);
   };
 
   const endUs = startUs + durationUs;
@@ -269,7 +326,10 @@ export function simulateHomeNetwork(options: HomeNetworkOptions, sink: FrameSink
       // The router sweeps its neighbours now and then (benign, and common).
       for (const d of devices.slice(0, 4)) {
         send(next, ethernetFrame(BROADCAST_MAC, GATEWAY_MAC, 0x0806, arpPacket(1, GATEWAY_MAC, GATEWAY_IP, 0, d.ip)));
-        send(next + 3000, ethernetFrame(GATEWAY_MAC, d.mac, 0x0806, arpPacket(2, d.mac, d.ip, GATEWAY_MAC, GATEWAY_IP)));
+        send(
+          next + 3000,
+          ethernetFrame(GATEWAY_MAC, d.mac, 0x0806, arpPacket(2, d.mac, d.ip, GATEWAY_MAC, GATEWAY_IP)),
+        );
       }
       nextGatewayArpUs = next + 120e6;
       continue;
@@ -284,26 +344,76 @@ export function simulateHomeNetwork(options: HomeNetworkOptions, sink: FrameSink
       const ntpServer = ip(162, 159, 200, 1);
       const request = new Uint8Array(48);
       request[0] = 0x23; // version 4, client
-      send(next, ipFrame(d.mac, GATEWAY_MAC, ipv4Packet({ src: d.ip, dst: ntpServer, protocol: 17 }, udpDatagram(d.ip, ntpServer, 123, 123, request))));
+      send(
+        next,
+        ipFrame(
+          d.mac,
+          GATEWAY_MAC,
+          ipv4Packet({ src: d.ip, dst: ntpServer, protocol: 17 }, udpDatagram(d.ip, ntpServer, 123, 123, request)),
+        ),
+      );
       const reply = new Uint8Array(48);
       reply[0] = 0x24; // version 4, server
       reply[1] = 2;
-      send(next + 20_000, ipFrame(GATEWAY_MAC, d.mac, ipv4Packet({ src: ntpServer, dst: d.ip, protocol: 17, ttl: 55 }, udpDatagram(ntpServer, d.ip, 123, 123, reply))));
-      send(next + 100_000, ipFrame(d.mac, GATEWAY_MAC, ipv4Packet({ src: d.ip, dst: GATEWAY_IP, protocol: 1 }, icmpEcho(8, 1, 1, new Uint8Array(32)))));
-      send(next + 101_000, ipFrame(GATEWAY_MAC, d.mac, ipv4Packet({ src: GATEWAY_IP, dst: d.ip, protocol: 1 }, icmpEcho(0, 1, 1, new Uint8Array(32)))));
+      send(
+        next + 20_000,
+        ipFrame(
+          GATEWAY_MAC,
+          d.mac,
+          ipv4Packet(
+            { src: ntpServer, dst: d.ip, protocol: 17, ttl: 55 },
+            udpDatagram(ntpServer, d.ip, 123, 123, reply),
+          ),
+        ),
+      );
+      send(
+        next + 100_000,
+        ipFrame(
+          d.mac,
+          GATEWAY_MAC,
+          ipv4Packet({ src: d.ip, dst: GATEWAY_IP, protocol: 1 }, icmpEcho(8, 1, 1, new Uint8Array(32))),
+        ),
+      );
+      send(
+        next + 101_000,
+        ipFrame(
+          GATEWAY_MAC,
+          d.mac,
+          ipv4Packet({ src: GATEWAY_IP, dst: d.ip, protocol: 1 }, icmpEcho(0, 1, 1, new Uint8Array(32))),
+        ),
+      );
       d.nextNtpUs = next + 1024e6;
     } else {
       const instance = `${d.hostname}.${d.persona.mdns}`;
-      const announce = dnsMessage(0, 0x8400, [], [
-        { name: d.persona.mdns!, type: 12, ttl: 4500, data: dnsName(instance) },
-        { name: `${d.hostname}.local`, type: 1, ttl: 120, data: ipv4Rdata(d.ip) },
-      ]);
-      send(next, ipFrame(d.mac, MDNS_MAC, ipv4Packet({ src: d.ip, dst: MDNS_IP, protocol: 17, ttl: 255 }, udpDatagram(d.ip, MDNS_IP, 5353, 5353, announce))));
+      const announce = dnsMessage(
+        0,
+        0x8400,
+        [],
+        [
+          { name: d.persona.mdns!, type: 12, ttl: 4500, data: dnsName(instance) },
+          { name: `${d.hostname}.local`, type: 1, ttl: 120, data: ipv4Rdata(d.ip) },
+        ],
+      );
+      send(
+        next,
+        ipFrame(
+          d.mac,
+          MDNS_MAC,
+          ipv4Packet(
+            { src: d.ip, dst: MDNS_IP, protocol: 17, ttl: 255 },
+            udpDatagram(d.ip, MDNS_IP, 5353, 5353, announce),
+          ),
+        ),
+      );
       d.nextMdnsUs = next + 300e6;
     }
   }
   heap.drainBefore(Number.POSITIVE_INFINITY, sink);
-  const hex = (n: number) => n.toString(16).padStart(12, "0").replace(/(..)(?!$)/g, "$1:");
+  const hex = (n: number) =>
+    n
+      .toString(16)
+      .padStart(12, "0")
+      .replace(/(..)(?!$)/g, "$1:");
   const dotted = (n: number) => `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
   return devices.map((d) => ({ mac: hex(d.mac), ip: dotted(d.ip), hostname: d.hostname, persona: d.persona.name }));
 }

@@ -1,0 +1,164 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+
+// Runs the built command exactly as a user does (npm test compiles before the tests run).
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const bin = join(root, "packages/cli/bin/heimdal.js");
+const shared = resolve(root, "../shared/data");
+const scratch = mkdtempSync(join(tmpdir(), "heimdal-cli-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function heimdal(...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function analyzeJson(...args: string[]) {
+  const result = heimdal("analyze", "--format", "json", ...args);
+  expect(result.stderr).toBe("");
+  expect(result.status).toBe(0);
+  return JSON.parse(result.stdout);
+}
+
+/** Packet count and total wire bytes as Wireshark's capinfos reports them. */
+function capinfos(file: string): { packets: number; bytes: number } {
+  const line = execFileSync("capinfos", ["-c", "-d", "-M", "-T", file], { encoding: "utf8" }).trim().split("\n").at(-1)!;
+  const [, packets, bytes] = line.split("\t");
+  return { packets: Number(packets), bytes: Number(bytes) };
+}
+
+function captures(directory: string): string[] {
+  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) return captures(path);
+    const magic = readFileSync(path).subarray(0, 4).toString("hex");
+    return ["d4c3b2a1", "a1b2c3d4", "4d3cb2a1", "a1b23c4d", "0a0d0d0a"].includes(magic) ? [path] : [];
+  });
+}
+
+describe("heimdal command line", () => {
+  it("prints help and exits 0", () => {
+    const result = heimdal("--help");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("analyze [--learn FILE]");
+  });
+
+  it("rejects an unknown command with status 2 and names it", () => {
+    const result = heimdal("frobnicate");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('unknown command "frobnicate"');
+  });
+
+  it("rejects a bad --format value by name", () => {
+    const result = heimdal("analyze", "--format", "xml", "x.pcap");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain('--format must be "json" or "text", got "xml"');
+  });
+
+  it("says which file is not a capture and why", () => {
+    const path = join(scratch, "notes.pcap");
+    writeFileSync(path, "hello, this is text");
+    const result = heimdal("analyze", path);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`${path}: not a pcap or pcapng file (magic number 0x68656c6c at byte 0)`);
+  });
+
+  it("counts every packet and wire byte of every shared capture as capinfos does", () => {
+    const files = captures(shared).filter((f) => !f.includes("/bench/"));
+    expect(files.length).toBeGreaterThan(40);
+    for (const file of files) {
+      const report = analyzeJson(file);
+      const truth = capinfos(file);
+      expect({ file, packets: report.packets + report.skippedPackets }).toEqual({ file, packets: truth.packets });
+      if (report.skippedPackets === 0) expect({ file, bytes: report.bytes }).toEqual({ file, bytes: truth.bytes });
+    }
+  });
+
+  it("keeps every packet before a truncation and reports the byte offset", () => {
+    const source = join(shared, "chrissanders/synscan.pcapng");
+    const bytes = readFileSync(source);
+    const cut = join(scratch, "cut.pcapng");
+    writeFileSync(cut, bytes.subarray(0, 100_001));
+    const report = analyzeJson(cut);
+    expect(report.captureProblems).toHaveLength(1);
+    expect(report.captureProblems[0].kind).toBe("truncated");
+    const offset = report.captureProblems[0].byteOffset;
+    expect(offset).toBeLessThan(100_001);
+    // tshark reads the same cut file up to the same point.
+    const tsharkCount = Number(
+      execFileSync("sh", ["-c", `tshark -r ${cut} -T fields -e frame.number 2>/dev/null | wc -l`], { encoding: "utf8" }),
+    );
+    expect(report.packets).toBe(tsharkCount);
+    expect(report.packets).toBeGreaterThan(900);
+  });
+
+  it("reports an unsupported link type once and skips its packets", () => {
+    const report = analyzeJson(join(shared, "ndpi/format-variants/someip_sd_sample.pcap"));
+    // PPI (192) wraps Ethernet here and is decoded; nothing is skipped.
+    expect(report.skippedPackets).toBe(0);
+    expect(report.packets).toBe(capinfos(join(shared, "ndpi/format-variants/someip_sd_sample.pcap")).packets);
+  });
+
+  it("lists local devices with their LAN addresses only", () => {
+    const report = analyzeJson(join(shared, "chrissanders/arppoison.pcapng"));
+    const attacker = report.devices.find((d: { mac: string }) => d.mac === "00:25:b3:bf:91:ee");
+    expect(attacker).toBeDefined();
+    for (const device of report.devices) {
+      for (const ip of device.ips) expect(ip).toMatch(/^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.|169\.254\.|fe80:|f[cd])/);
+    }
+  });
+
+  it("does not count --learn files in the report", () => {
+    const learn = join(shared, "chrissanders/arppoison.pcapng");
+    const file = join(shared, "chrissanders/dhcp_nolease_initialization.pcapng");
+    const report = analyzeJson("--learn", learn, file);
+    expect(report.sources).toEqual([file]);
+    expect(report.packets).toBe(capinfos(file).packets);
+  });
+
+  it("analyzes several files as one stream", () => {
+    const a = join(shared, "dmachard-dns/iodine.pcap");
+    const b = join(shared, "dmachard-dns/dnscat2.pcap");
+    const report = analyzeJson(a, b);
+    expect(report.sources).toEqual([a, b]);
+    expect(report.packets).toBe(capinfos(a).packets + capinfos(b).packets);
+  });
+
+  it("simulates deterministically, and tshark reads the result without errors", () => {
+    const one = join(scratch, "one.pcap");
+    const two = join(scratch, "two.pcap");
+    expect(heimdal("simulate", "--out", one, "--devices", "5", "--hours", "0.5", "--seed", "3").status).toBe(0);
+    expect(heimdal("simulate", "--out", two, "--devices", "5", "--hours", "0.5", "--seed", "3").status).toBe(0);
+    expect(readFileSync(one).equals(readFileSync(two))).toBe(true);
+    const expert = execFileSync(
+      "sh",
+      ["-c", `tshark -r ${one} -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE -Y '_ws.malformed or _ws.expert.severity >= error' 2>/dev/null | wc -l`],
+      { encoding: "utf8" },
+    );
+    expect(Number(expert)).toBe(0);
+    const report = analyzeJson(one);
+    expect(report.packets).toBe(capinfos(one).packets);
+    expect(report.devices.map((d: { ips: string[] }) => d.ips[0]).sort()).toEqual(
+      ["192.168.1.1", "192.168.1.10", "192.168.1.11", "192.168.1.12", "192.168.1.13", "192.168.1.14"].sort(),
+    );
+  });
+
+  it("runs the demo on its embedded default and cleans up", () => {
+    const before = readdirSync(tmpdir()).filter((n) => n.startsWith("heimdal-demo-")).length;
+    const result = heimdal("demo");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("Lucas-iPhone");
+    expect(result.stdout).toMatch(/Devices \(9\)/);
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith("heimdal-demo-")).length).toBe(before);
+  });
+
+  it("is installed as the workspace bin", () => {
+    const link = join(root, "node_modules/.bin/heimdal");
+    expect(existsSync(link)).toBe(true);
+    expect(statSync(link).isFile()).toBe(true);
+  });
+});

@@ -18,6 +18,6 @@ export default defineConfig({
     // Integration tests create network namespaces and replay large captures; run files
     // one at a time on this 2-core machine so their timings stay meaningful.
     fileParallelism: false,
-    reporters: ["default"],
+    reporters: ["default", "./scripts/vitest-summary-reporter.ts"],
   },
 });

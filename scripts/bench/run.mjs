@@ -66,17 +66,17 @@ if (wants("pipeline")) {
     if (existsSync(file)) inputs.push({ name, file });
   }
   // A generated multi-million-packet capture: the size where memory must stay flat.
-  const generated = join(output, "generated-home-200dev.pcap");
+  const generated = join(output, "generated-home-100dev.pcap");
   if (!existsSync(generated)) {
     console.error("bench: generating a multi-million-packet capture (once; kept in bench-output/)…");
     const g = spawnSync(
       process.execPath,
-      [heimdal, "simulate", "--out", generated, "--devices", "200", "--hours", "2", "--activity", "3", "--seed", "42"],
+      [heimdal, "simulate", "--out", generated, "--devices", "100", "--hours", "2", "--activity", "3", "--seed", "42"],
       { stdio: "inherit" },
     );
     if (g.status !== 0) process.exit(1);
   }
-  inputs.push({ name: "generated-home-200dev.pcap", file: generated });
+  inputs.push({ name: "generated-home-100dev.pcap", file: generated });
 
   for (const { name, file } of inputs) {
     const packets = countPackets(file);

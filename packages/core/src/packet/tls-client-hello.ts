@@ -12,8 +12,17 @@
 import { type Parsed, parsedFail, parsedOk } from "./parsed.js";
 
 export interface TlsClientHello {
-  /** Record-layer version (0x0301 …); 0 when parsed from a bare handshake message. */
+  /**
+   * Record-layer version (0x0301 …); 0 when parsed from a bare handshake message, 0x0002 for
+   * an SSL 2.0-compatible hello.
+   */
   recordVersion: number;
+  /**
+   * An SSL 2.0-format ClientHello (RFC 5246 Appendix E.2), still sent by old embedded stacks:
+   * it has no extensions, and `cipherSuites` keeps only the TLS suites among its 3-byte
+   * cipher specs (those whose first byte is 0), as a TLS server reads them.
+   */
+  sslv2: boolean;
   /** Handshake body length as declared. */
   handshakeLength: number;
   /** False when the window ended before the end of the hello: later extensions are missing. */
@@ -65,6 +74,9 @@ let joined = new Uint8Array(4096);
 export function parseTlsClientHello(bytes: Uint8Array, offset: number, length: number): Parsed<TlsClientHello> {
   if (!validWindow(bytes, offset, length)) return parsedFail("bad_window", 0);
   const end = offset + length;
+  if (length >= 3 && (bytes[offset]! & 0x80) !== 0 && bytes[offset + 2] === HANDSHAKE_CLIENT_HELLO) {
+    return parseSslv2Hello(bytes, offset, end);
+  }
   if (length < 5) return parsedFail("tls_record_truncated", 0);
   if (bytes[offset] !== CONTENT_HANDSHAKE) return parsedFail("tls_not_handshake", 0);
   const recordVersion = u16(bytes, offset + 1);
@@ -128,6 +140,55 @@ export function parseClientHelloHandshake(bytes: Uint8Array, offset: number, len
   return parseHandshake(bytes, offset, offset + length, 0);
 }
 
+/**
+ * SSL 2.0-compatible ClientHello: 2-byte header (top bit set, 15-bit length), msg_type 1,
+ * version, cipher_spec_length, session_id_length, challenge_length, then the cipher specs
+ * (3 bytes each), session id and challenge.
+ */
+function parseSslv2Hello(bytes: Uint8Array, offset: number, end: number): Parsed<TlsClientHello> {
+  const messageLength = ((bytes[offset]! & 0x7f) << 8) | bytes[offset + 1]!;
+  const body = offset + 2;
+  const declaredEnd = body + messageLength;
+  if (messageLength < 9) return parsedFail("tls_client_hello_malformed", 0);
+  const available = Math.min(end, declaredEnd);
+  if (body + 9 > available) return parsedFail("tls_client_hello_truncated", 2);
+  const specBytes = u16(bytes, body + 3);
+  const sessionIdLength = u16(bytes, body + 5);
+  const challengeLength = u16(bytes, body + 7);
+  if (specBytes % 3 !== 0 || sessionIdLength > 32 || challengeLength > 32) {
+    return parsedFail("tls_client_hello_malformed", 5);
+  }
+  if (body + 9 + specBytes + sessionIdLength + challengeLength > declaredEnd) {
+    return parsedFail("tls_client_hello_malformed", 3);
+  }
+  if (body + 9 + specBytes > available) return parsedFail("tls_client_hello_truncated", 9);
+  const cipherSuites: number[] = [];
+  let hasGrease = false;
+  for (let p = body + 9; p < body + 9 + specBytes; p += 3) {
+    if (bytes[p] !== 0) continue;
+    const suite = u16(bytes, p + 1);
+    if (isGrease(suite)) hasGrease = true;
+    cipherSuites.push(suite);
+  }
+  return parsedOk({
+    recordVersion: 0x0002,
+    sslv2: true,
+    handshakeLength: messageLength,
+    complete: declaredEnd <= end,
+    legacyVersion: u16(bytes, body + 1),
+    sessionIdLength,
+    cipherSuites,
+    compressionMethods: [0],
+    extensions: [],
+    supportedVersions: [],
+    alpn: [],
+    signatureAlgorithms: [],
+    supportedGroups: [],
+    ecPointFormats: [],
+    hasGrease,
+  });
+}
+
 /** Parses the handshake message at `start`; bytes[start, available) are the bytes we have. */
 function parseHandshake(
   bytes: Uint8Array,
@@ -171,6 +232,7 @@ function parseHandshake(
 
   const hello: TlsClientHello = {
     recordVersion,
+    sslv2: false,
     handshakeLength,
     complete: declaredEnd <= available,
     legacyVersion,

@@ -222,7 +222,7 @@ function decodeOption(bytes: Uint8Array, code: number, v: number, n: number, m: 
 
 export interface Dhcpv6Message {
   messageType: number;
-  /** RFC 8415 name ("SOLICIT", "RELAY-FORW", …), "UNKNOWN" otherwise. */
+  /** tshark's name ("Solicit", "Relay-forw", …), "Unknown" past 13. */
   messageTypeName: string;
   /** 24-bit transaction id; 0 for relay messages, which have none. */
   transactionId: number;
@@ -239,7 +239,7 @@ export interface Dhcpv6Message {
   /** Option 16 enterprise number and its vendor-class-data strings (UTF-8). */
   vendorClassEnterprise?: number;
   vendorClassData?: string[];
-  /** Option 39 flags and domain name (RFC 4704). */
+  /** Option 39 flags and domain name (RFC 4704), without the trailing dot tshark prints. */
   fqdnFlags?: number;
   fqdn?: string;
   /** Relay messages only (RELAY-FORW, RELAY-REPL). */
@@ -250,21 +250,22 @@ export interface Dhcpv6Message {
   relayed?: Dhcpv6Message;
 }
 
+/** tshark's names for DHCPv6 message types 1–13 (RFC 8415 §7.3). */
 const DHCPV6_MESSAGE_TYPE_NAMES = [
-  "UNKNOWN",
-  "SOLICIT",
-  "ADVERTISE",
-  "REQUEST",
-  "CONFIRM",
-  "RENEW",
-  "REBIND",
-  "REPLY",
-  "RELEASE",
-  "DECLINE",
-  "RECONFIGURE",
-  "INFORMATION-REQUEST",
-  "RELAY-FORW",
-  "RELAY-REPL",
+  "Unknown",
+  "Solicit",
+  "Advertise",
+  "Request",
+  "Confirm",
+  "Renew",
+  "Rebind",
+  "Reply",
+  "Release",
+  "Decline",
+  "Reconfigure",
+  "Information-request",
+  "Relay-forw",
+  "Relay-reply",
 ];
 
 /** RFC 8415 §7.6 HOP_COUNT_LIMIT is 8; allow some slack before calling nesting hostile. */
@@ -288,7 +289,7 @@ function parseDhcpv6At(
   if (messageType === 0) return parsedFail("dhcpv6_bad_message_type", start - origin);
   const message: Dhcpv6Message = {
     messageType,
-    messageTypeName: DHCPV6_MESSAGE_TYPE_NAMES[messageType] ?? "UNKNOWN",
+    messageTypeName: DHCPV6_MESSAGE_TYPE_NAMES[messageType] ?? "Unknown",
     transactionId: 0,
     optionCodes: [],
   };

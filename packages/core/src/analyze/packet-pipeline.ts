@@ -1,14 +1,22 @@
+import type { DeviceClassifier } from "../discovery/device-classifier.js";
+import { DeviceMap, type DeviceMapOptions } from "../discovery/device-map.js";
+import type { DeviceEvent } from "../discovery/device-record.js";
+import { EvidenceObserver } from "../discovery/evidence-observer.js";
+import type { VendorLookup } from "../discovery/vendor-lookup.js";
 import { FlowTable, type FlowTableOptions } from "../flow/flow-table.js";
 import type { PacketBatch } from "../packet/batch.js";
 import type { CaptureProblem } from "../packet/capture-problem.js";
+import type { CaptureStats } from "../packet/capture-provider.js";
 import { DecodedPacket, MALFORMED_REASONS } from "../packet/decoded-packet.js";
 import { decodePacket } from "../packet/decoder.js";
-import { DeviceInventory } from "./device-inventory.js";
-import type { CaptureStats } from "../packet/capture-provider.js";
+import { toDeviceReport, toEventReport } from "./device-report.js";
 import type { AnalysisReport, CaptureProblemReport, DropReport } from "./report.js";
 import { TalkerTally } from "./talker-tally.js";
 
 export interface PacketPipelineOptions {
+  classifier: DeviceClassifier;
+  vendors: VendorLookup;
+  discovery?: Omit<DeviceMapOptions, "classifier" | "vendors">;
   flows?: FlowTableOptions;
   /** Hosts listed in `flows.topTalkers`. */
   topTalkers?: number;
@@ -23,7 +31,11 @@ export class PacketPipeline {
   private readonly malformedCounts = new Float64Array(MALFORMED_REASONS.length);
   private readonly talkers = new TalkerTally();
   private readonly flows: FlowTable;
-  private readonly devices = new DeviceInventory();
+  private readonly devices: DeviceMap;
+  private readonly evidence: EvidenceObserver;
+  private readonly events: DeviceEvent[] = [];
+  /** Packet time of the last device-map tick; presence and events settle about once a second. */
+  private lastTickUs = Number.NEGATIVE_INFINITY;
   private readonly problems: CaptureProblemReport[] = [];
   private readonly sources: string[] = [];
   private readonly dropped: DropReport = { byKernel: 0, byInterface: 0, byHeimdal: 0 };
@@ -35,7 +47,9 @@ export class PacketPipeline {
   private firstUs = Number.POSITIVE_INFINITY;
   private lastUs = Number.NEGATIVE_INFINITY;
 
-  constructor(options: PacketPipelineOptions = {}) {
+  constructor(options: PacketPipelineOptions) {
+    this.devices = new DeviceMap({ ...options.discovery, classifier: options.classifier, vendors: options.vendors });
+    this.evidence = new EvidenceObserver(this.devices);
     this.flows = new FlowTable(options.flows, (flow) => this.talkers.add(flow));
     this.topTalkers = options.topTalkers ?? 10;
   }
@@ -44,7 +58,7 @@ export class PacketPipeline {
     const p = this.packet;
     const { data, offsets, capturedLengths, wireLengths, timestampsUs, linkTypes } = batch;
     const flows = this.flows;
-    const devices = this.devices;
+    const evidence = this.evidence;
     let first = this.firstUs;
     let last = this.lastUs;
     for (let i = 0; i < batch.count; i++) {
@@ -59,12 +73,31 @@ export class PacketPipeline {
       }
       if (p.truncated) this.truncated++;
       flows.update(p);
-      devices.observe(p);
+      evidence.observe(p, data);
+      // Presence, events and flow expiry settle once a second of packet time, at the packet
+      // that crosses the second, so a batch spanning minutes of a replay keeps exact timing.
+      if (ts - this.lastTickUs >= 1e6) this.advanceTime(ts);
     }
     this.packets += batch.count;
     this.firstUs = first;
     this.lastUs = last;
-    if (batch.count > 0) flows.expire(last);
+  }
+
+  /**
+   * Moves packet time on without a packet: live capture calls this on a timer so that a
+   * silent network still expires flows and marks devices offline.
+   */
+  advanceTime(nowUs: number): void {
+    if (nowUs < this.lastTickUs) return;
+    this.lastTickUs = nowUs;
+    this.flows.expire(nowUs);
+    this.devices.tick(nowUs);
+    for (const event of this.devices.drainEvents()) this.events.push(event);
+  }
+
+  /** The device map, for components that act on devices (presence, profiles). */
+  get deviceMap(): DeviceMap {
+    return this.devices;
   }
 
   /** Records where packets came from and what the reader met on the way. */
@@ -82,6 +115,8 @@ export class PacketPipeline {
   /** Ends all flows and builds the report. */
   finish(): AnalysisReport {
     this.flows.flush("end_of_capture");
+    if (Number.isFinite(this.lastUs)) this.devices.flush(this.lastUs);
+    for (const event of this.devices.drainEvents()) this.events.push(event);
     const malformed: Record<string, number> = {};
     for (let i = 1; i < MALFORMED_REASONS.length; i++) {
       const count = this.malformedCounts[i]!;
@@ -101,7 +136,12 @@ export class PacketPipeline {
       durationSeconds: hasPackets ? Math.round(this.lastUs - this.firstUs) / 1e6 : 0,
       startTime: hasPackets ? new Date(Math.floor(this.firstUs / 1000)).toISOString() : null,
       endTime: hasPackets ? new Date(Math.floor(this.lastUs / 1000)).toISOString() : null,
-      devices: this.devices.report(),
+      devices: this.devices
+        .records()
+        .map(toDeviceReport)
+        .sort((a, b) => b.bytes - a.bytes || a.mac.localeCompare(b.mac)),
+      events: this.events.map(toEventReport),
+      malformedMessages: { ...this.evidence.stats.malformed },
       flows: {
         count: this.talkers.count,
         evicted: this.flows.stats.evicted,

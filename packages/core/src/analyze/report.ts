@@ -1,3 +1,5 @@
+import type { DeviceFingerprint } from "../discovery/device-record.js";
+
 /**
  * The JSON contract of `heimdal analyze --format json` (documented in docs/analyze-json.md).
  * Fields are only ever added, never renamed or removed.
@@ -27,6 +29,10 @@ export interface AnalysisReport {
   startTime: string | null;
   endTime: string | null;
   devices: DeviceReport[];
+  /** Device events in packet-time order: device_new, device_online, device_offline, device_changed. */
+  events: DeviceEventReport[];
+  /** Application messages that failed to parse, by protocol and reason ("dns:name_loop"); counted and skipped. */
+  malformedMessages: Record<string, number>;
   flows: FlowSummaryReport;
 }
 
@@ -44,10 +50,42 @@ export interface CaptureProblemReport {
 }
 
 export interface DeviceReport {
+  /** Stable device id (survives address changes and randomized-MAC rotation). */
+  id: string;
+  /** The MAC the device used last. */
   mac: string;
+  /** Every MAC linked to this device (a randomized-MAC device may have several). */
+  macs: string[];
   ips: string[];
+  /** IEEE OUI registry organisation; null when unregistered or randomized. */
+  vendor: string | null;
+  /** The name a person would recognise (DHCP, then mDNS, NetBIOS, …); null when none seen. */
+  hostname: string | null;
+  hostnames: { name: string; source: string }[];
+  type: string;
+  typeConfidence: number;
+  /** Rules that decided the type, with the evidence they matched. */
+  typeEvidence: string[];
+  model: string | null;
+  os: string | null;
+  /** Identity evidence seen on the wire (DHCP options, mDNS, SSDP, user agents, TLS, DNS names). */
+  fingerprint: DeviceFingerprint;
+  /** "device", "gateway" or "sensor". */
+  role: string;
+  randomizedMac: boolean;
+  online: boolean;
+  firstSeen: string;
+  lastSeen: string;
   packets: number;
   bytes: number;
+}
+
+export interface DeviceEventReport {
+  type: "device_new" | "device_online" | "device_offline" | "device_changed";
+  time: string;
+  deviceId: string;
+  mac: string;
+  changes?: { field: string; from: string | null; to: string | null }[];
 }
 
 export interface FlowSummaryReport {

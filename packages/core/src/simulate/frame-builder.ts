@@ -167,7 +167,7 @@ export function dnsName(name: string): Uint8Array {
   return Uint8Array.from(parts);
 }
 
-export interface DnsRecord {
+export interface DnsRecordSpec {
   name: string;
   type: number;
   ttl?: number;
@@ -180,7 +180,7 @@ export function dnsMessage(
   id: number,
   flags: number,
   questions: { name: string; type: number }[],
-  answers: DnsRecord[] = [],
+  answers: DnsRecordSpec[] = [],
 ): Uint8Array {
   const chunks: Uint8Array[] = [];
   const header = new Uint8Array(12);

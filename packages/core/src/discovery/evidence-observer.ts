@@ -1,0 +1,358 @@
+import {
+  formatIp,
+  formatIpv4,
+  isGroupMac,
+  isLocalUnicast,
+  isMappedIpv4,
+  isPrivateIpv4,
+  parseMac,
+} from "../packet/address.js";
+import { type DecodedPacket, IpProtocol } from "../packet/decoded-packet.js";
+import { parseDhcp, parseDhcpv6 } from "../packet/dhcp.js";
+import { type DnsMessage, type DnsRecord, parseDns } from "../packet/dns.js";
+import { parseHttpHead } from "../packet/http-head.js";
+import { ja4 } from "../packet/ja4.js";
+import { decodeNetbiosName } from "../packet/netbios-name.js";
+import { parseTlsClientHello } from "../packet/tls-client-hello.js";
+import type { DeviceMap, DeviceState } from "./device-map.js";
+
+const PORT_DNS = 53;
+const PORT_DHCP_SERVER = 67;
+const PORT_DHCP_CLIENT = 68;
+const PORT_NETBIOS_NS = 137;
+const PORT_DHCPV6_CLIENT = 546;
+const PORT_DHCPV6_SERVER = 547;
+const PORT_SSDP = 1900;
+const PORT_MDNS = 5353;
+const PORT_LLMNR = 5355;
+const ND_ROUTER_ADVERTISEMENT = 134;
+const ND_NEIGHBOR_SOLICITATION = 135;
+const ND_NEIGHBOR_ADVERTISEMENT = 136;
+const DNS_PTR = 12;
+const DNS_A = 1;
+const DNS_AAAA = 28;
+const DNS_SRV = 33;
+const DNS_TXT = 16;
+const DNS_NB = 32;
+
+export interface EvidenceObserverStats {
+  /** Application messages parsed for evidence, by protocol. */
+  parsed: Record<string, number>;
+  /** Messages that failed to parse, by protocol and reason ("dns:name_loop"). */
+  malformed: Record<string, number>;
+}
+
+/**
+ * Turns packets into device evidence: presence and addresses from every packet, and names,
+ * fingerprints and roles from the protocols that carry them (ARP, DHCP, DHCPv6, ICMPv6 ND,
+ * mDNS/DNS-SD, SSDP, NetBIOS, LLMNR, DNS, HTTP and TLS client hellos). The common case, a
+ * packet of an established flow, costs a map lookup and a few comparisons; parsers run only
+ * on the ports and payload shapes that carry identity.
+ */
+export class EvidenceObserver {
+  readonly stats: EvidenceObserverStats = { parsed: {}, malformed: {} };
+
+  constructor(private readonly map: DeviceMap) {}
+
+  observe(p: DecodedPacket, data: Uint8Array): void {
+    const mac = p.srcMac;
+    if (mac <= 0 || isGroupMac(mac)) return;
+    const state = this.map.sawPacket(mac, p.timestampUs, p.wireLength);
+    if (p.isArp) {
+      const ip = p.arpSenderIp;
+      // Probes (sender 0.0.0.0) claim nothing; a proxy answering for others has another MAC.
+      if (ip !== 0 && p.arpSenderMac === mac && isPrivateIpv4(ip) && state.lastAddressKey !== ip) {
+        state.lastAddressKey = ip;
+        this.map.addAddress(state, formatIpv4(ip), p.timestampUs);
+      }
+      return;
+    }
+    if (p.ipVersion === 0) return;
+    this.observeSourceAddress(state, p);
+    if (p.payloadCapturedLength === 0 && p.protocol !== IpProtocol.IPV6_ICMP) return;
+    if (p.protocol === IpProtocol.UDP) this.observeUdp(state, p, data);
+    else if (p.protocol === IpProtocol.TCP) this.observeTcp(state, p, data);
+    else if (p.protocol === IpProtocol.IPV6_ICMP) this.observeNeighborDiscovery(state, p, data);
+  }
+
+  private observeSourceAddress(state: DeviceState, p: DecodedPacket): void {
+    const words = p.srcAddress;
+    const key = (words[3]! ^ words[0]! ^ (words[1]! << 1)) >>> 0;
+    if (key === state.lastAddressKey) return;
+    if (isLocalUnicast(words)) {
+      state.lastAddressKey = key;
+      this.map.addAddress(state, formatIp(words), p.timestampUs);
+    } else if (isPublicUnicast(words)) {
+      this.map.notePublicSource(state);
+    }
+  }
+
+  private observeUdp(state: DeviceState, p: DecodedPacket, data: Uint8Array): void {
+    const sport = p.srcPort;
+    const dport = p.dstPort;
+    const at = p.payloadOffset;
+    const length = p.payloadCapturedLength;
+    if (
+      (sport === PORT_DHCP_CLIENT && dport === PORT_DHCP_SERVER) ||
+      (sport === PORT_DHCP_SERVER && dport === PORT_DHCP_CLIENT)
+    ) {
+      this.observeDhcp(state, p, data, at, length);
+    } else if (sport === PORT_MDNS || dport === PORT_MDNS) {
+      const message = this.dns("mdns", data, at, length);
+      if (message?.qr) this.observeMdnsAnswers(state, p, message);
+    } else if (sport === PORT_DNS || dport === PORT_DNS) {
+      const message = this.dns("dns", data, at, length);
+      if (message) this.observeDns(state, p, message);
+    } else if (sport === PORT_SSDP || dport === PORT_SSDP) {
+      this.observeSsdp(state, data, at, length);
+    } else if (sport === PORT_NETBIOS_NS && dport === PORT_NETBIOS_NS) {
+      const message = this.dns("netbios", data, at, length);
+      if (message) this.observeNetbios(state, p, message);
+    } else if (sport === PORT_LLMNR) {
+      const message = this.dns("llmnr", data, at, length);
+      if (message?.qr) {
+        for (const record of message.answers) {
+          if (record.type === DNS_A || record.type === DNS_AAAA)
+            this.map.addHostname(state, record.name, "llmnr", p.timestampUs);
+        }
+      }
+    } else if (sport === PORT_DHCPV6_CLIENT && dport === PORT_DHCPV6_SERVER) {
+      this.observeDhcpv6(state, p, data, at, length);
+    }
+  }
+
+  private observeTcp(state: DeviceState, p: DecodedPacket, data: Uint8Array): void {
+    const at = p.payloadOffset;
+    const length = p.payloadCapturedLength;
+    const first = data[at]!;
+    // A TLS handshake record (0x16, version 3.x) whose first message is a ClientHello (1).
+    if (first === 0x16 && length >= 6 && data[at + 1] === 3 && data[at + 5] === 1) {
+      this.count("tls");
+      const parsed = parseTlsClientHello(data, at, length);
+      if (!parsed.ok) {
+        this.fail("tls", parsed.reason);
+        return;
+      }
+      const hello = parsed.value;
+      if (hello.serverName) this.map.addFingerprintItem(state, "tlsServerNames", hello.serverName.toLowerCase());
+      const fingerprint = ja4(hello);
+      if (fingerprint) this.map.addFingerprintItem(state, "ja4", fingerprint);
+      return;
+    }
+    // An HTTP request head: an upper-case method followed by a space.
+    if (length >= 16 && first >= 0x41 && first <= 0x5a && looksLikeHttpRequest(data, at)) {
+      this.count("http");
+      const parsed = parseHttpHead(data, at, length);
+      if (parsed.ok && parsed.value.kind === "request" && parsed.value.userAgent) {
+        this.map.addFingerprintItem(state, "userAgents", parsed.value.userAgent);
+      } else if (!parsed.ok) this.fail("http", parsed.reason);
+    }
+  }
+
+  private observeDhcp(state: DeviceState, p: DecodedPacket, data: Uint8Array, at: number, length: number): void {
+    this.count("dhcp");
+    const parsed = parseDhcp(data, at, length);
+    if (!parsed.ok) {
+      this.fail("dhcp", parsed.reason);
+      return;
+    }
+    const m = parsed.value;
+    const time = p.timestampUs;
+    if (m.op === 1) {
+      // From the client: its own identity.
+      if (m.hostname) this.map.addHostname(state, m.hostname, "dhcp", time);
+      if (m.clientFqdn) this.map.addHostname(state, m.clientFqdn.split(".")[0] ?? m.clientFqdn, "dhcp", time);
+      if (m.vendorClass) this.map.setFingerprint(state, "dhcpVendorClass", m.vendorClass);
+      if (m.parameterRequestListText) this.map.setFingerprint(state, "dhcpParameterList", m.parameterRequestListText);
+      if (m.clientId) this.map.setFingerprint(state, "dhcpClientId", m.clientId);
+      return;
+    }
+    // From the server: the router it announces, and what it assigned to the client.
+    for (const router of m.routers ?? []) this.map.addGatewayIp(router);
+    const clientMac = parseMac(m.chaddr.slice(0, 17));
+    const client = clientMac === undefined ? undefined : this.map.get(clientMac);
+    if (!client || client === state) return;
+    if (m.messageType === 5 && m.yiaddr !== "0.0.0.0") this.map.addAddress(client, m.yiaddr, time);
+    if (m.hostname) this.map.addHostname(client, m.hostname, "dhcp_server", time);
+  }
+
+  private observeDhcpv6(state: DeviceState, p: DecodedPacket, data: Uint8Array, at: number, length: number): void {
+    this.count("dhcpv6");
+    const parsed = parseDhcpv6(data, at, length);
+    if (!parsed.ok) {
+      this.fail("dhcpv6", parsed.reason);
+      return;
+    }
+    const m = parsed.value;
+    if (m.clientDuid) this.map.setFingerprint(state, "dhcpv6Duid", m.clientDuid);
+    if (m.vendorClassEnterprise !== undefined)
+      this.map.setFingerprint(state, "dhcpv6Enterprise", m.vendorClassEnterprise);
+    if (m.fqdn) this.map.addHostname(state, m.fqdn.split(".")[0] ?? m.fqdn, "dhcpv6", p.timestampUs);
+  }
+
+  private observeMdnsAnswers(state: DeviceState, p: DecodedPacket, message: DnsMessage): void {
+    const time = p.timestampUs;
+    const visit = (record: DnsRecord) => {
+      const data = record.data;
+      switch (record.type) {
+        case DNS_A:
+        case DNS_AAAA:
+          if (record.name.endsWith(".local")) this.map.addHostname(state, stripLocal(record.name), "mdns", time);
+          break;
+        case DNS_PTR:
+          if (data.kind !== "name") break;
+          if (record.name.endsWith(".arpa")) {
+            if (data.name.endsWith(".local")) this.map.addHostname(state, stripLocal(data.name), "mdns", time);
+          } else if (record.name === "_services._dns-sd._udp.local") {
+            this.map.addFingerprintItem(state, "mdnsServices", stripLocal(data.name));
+          } else if (record.name.startsWith("_")) {
+            const service = stripLocal(record.name.replace(/^_[^.]*\._sub\./, ""));
+            this.map.addFingerprintItem(state, "mdnsServices", service);
+            const instance = data.name.endsWith(`.${record.name}`)
+              ? data.name.slice(0, -record.name.length - 1)
+              : undefined;
+            if (instance) this.map.addFingerprintItem(state, "mdnsNames", instance);
+          }
+          break;
+        case DNS_SRV:
+          if (data.kind === "srv" && data.target.endsWith(".local"))
+            this.map.addHostname(state, stripLocal(data.target), "mdns", time);
+          break;
+        case DNS_TXT:
+          if (data.kind !== "txt") break;
+          for (const entry of data.strings) {
+            const lower = entry.slice(0, 6).toLowerCase();
+            if (lower.startsWith("model=") || lower.startsWith("md=")) {
+              this.map.addFingerprintItem(state, "mdnsModels", entry.slice(entry.indexOf("=") + 1));
+            }
+          }
+          break;
+      }
+    };
+    for (const record of message.answers) visit(record);
+    for (const record of message.additionals) visit(record);
+  }
+
+  private observeDns(state: DeviceState, p: DecodedPacket, message: DnsMessage): void {
+    if (!message.qr) {
+      for (const question of message.questions) {
+        const name = question.name.toLowerCase();
+        if (!name.endsWith(".arpa") && !name.endsWith(".local") && name.includes(".")) {
+          this.map.addFingerprintItem(state, "dnsNames", name);
+        }
+      }
+      return;
+    }
+    // A PTR answer naming a local address is that device's name (often from the router's DHCP table).
+    for (const record of message.answers) {
+      if (record.type !== DNS_PTR || record.data.kind !== "name") continue;
+      const ip = reverseNameToIpv4(record.name);
+      if (ip === undefined) continue;
+      const owner = this.map.stateForIp(ip);
+      if (owner)
+        this.map.addHostname(owner, record.data.name.split(".")[0] ?? record.data.name, "dns_ptr", p.timestampUs);
+    }
+  }
+
+  private observeNetbios(state: DeviceState, p: DecodedPacket, message: DnsMessage): void {
+    // Registrations and refreshes (opcodes 5, 8, 9) announce the sender's own names; a
+    // positive response answers with the responder's.
+    const ownNames =
+      message.opcode === 5 || message.opcode === 8 || message.opcode === 9
+        ? message.questions.map((q) => q.name)
+        : message.qr && message.rcode === 0
+          ? message.answers.filter((r) => r.type === DNS_NB).map((r) => r.name)
+          : [];
+    for (const encoded of ownNames) {
+      const name = decodeNetbiosName(encoded);
+      // Suffix 0x00 (workstation) and 0x20 (file server) are the host's name; others are groups or services.
+      if (!name || (name.suffix !== 0x00 && name.suffix !== 0x20)) continue;
+      this.map.addFingerprintItem(state, "netbiosNames", name.name);
+      this.map.addHostname(state, name.name, "netbios", p.timestampUs);
+    }
+  }
+
+  private observeSsdp(state: DeviceState, data: Uint8Array, at: number, length: number): void {
+    this.count("ssdp");
+    const parsed = parseHttpHead(data, at, length);
+    if (!parsed.ok) {
+      this.fail("ssdp", parsed.reason);
+      return;
+    }
+    const head = parsed.value;
+    if (head.server) this.map.addFingerprintItem(state, "ssdpServers", head.server);
+    if (head.kind === "request" && head.userAgent) this.map.addFingerprintItem(state, "userAgents", head.userAgent);
+  }
+
+  private observeNeighborDiscovery(state: DeviceState, p: DecodedPacket, data: Uint8Array): void {
+    const type = p.icmpType;
+    if (type === ND_ROUTER_ADVERTISEMENT) {
+      this.map.addGatewayIp(formatIp(p.srcAddress));
+      return;
+    }
+    if (type !== ND_NEIGHBOR_ADVERTISEMENT && type !== ND_NEIGHBOR_SOLICITATION) return;
+    // The target address (bytes 8–23) of an advertisement is the sender's own; a solicitation
+    // from :: is duplicate address detection for an address the sender is about to use.
+    const at = p.l4Offset;
+    if (at < 0 || p.payloadCapturedLength < 16) return;
+    const fromUnspecified =
+      p.srcAddress[0] === 0 && p.srcAddress[1] === 0 && p.srcAddress[2] === 0 && p.srcAddress[3] === 0;
+    if (type === ND_NEIGHBOR_SOLICITATION && !fromUnspecified) return;
+    const words = new Uint32Array(4);
+    for (let i = 0; i < 4; i++) {
+      const o = at + 8 + i * 4;
+      words[i] = ((data[o]! << 24) | (data[o + 1]! << 16) | (data[o + 2]! << 8) | data[o + 3]!) >>> 0;
+    }
+    if (isLocalUnicast(words)) this.map.addAddress(state, formatIp(words), p.timestampUs);
+  }
+
+  private dns(protocol: string, data: Uint8Array, at: number, length: number): DnsMessage | undefined {
+    this.count(protocol);
+    const parsed = parseDns(data, at, length);
+    if (parsed.ok) return parsed.value;
+    this.fail(protocol, parsed.reason);
+    return undefined;
+  }
+
+  private count(protocol: string): void {
+    this.stats.parsed[protocol] = (this.stats.parsed[protocol] ?? 0) + 1;
+  }
+
+  private fail(protocol: string, reason: string): void {
+    const key = `${protocol}:${reason}`;
+    this.stats.malformed[key] = (this.stats.malformed[key] ?? 0) + 1;
+  }
+}
+
+function stripLocal(name: string): string {
+  return name.endsWith(".local") ? name.slice(0, -6) : name;
+}
+
+const METHODS = ["GET ", "POST", "HEAD", "PUT ", "DELE", "OPTI", "PATC", "CONN", "NOTI", "M-SE", "SUBS"];
+
+function looksLikeHttpRequest(data: Uint8Array, at: number): boolean {
+  const head = String.fromCharCode(data[at]!, data[at + 1]!, data[at + 2]!, data[at + 3]!);
+  return METHODS.includes(head);
+}
+
+/** "4.3.2.1.in-addr.arpa" → "1.2.3.4" when it names a private IPv4 address. */
+function reverseNameToIpv4(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (!lower.endsWith(".in-addr.arpa")) return undefined;
+  const parts = lower.slice(0, -13).split(".");
+  if (parts.length !== 4 || !parts.every((x) => /^\d{1,3}$/.test(x) && Number(x) < 256)) return undefined;
+  const ip = parts.reverse().join(".");
+  const [a, b, c, d] = parts.map(Number) as [number, number, number, number];
+  return isPrivateIpv4(((a << 24) | (b << 16) | (c << 8) | d) >>> 0) ? ip : undefined;
+}
+
+/** A global unicast address: not local, multicast, broadcast, loopback or unspecified. */
+function isPublicUnicast(words: Uint32Array): boolean {
+  if (isMappedIpv4(words)) {
+    const v4 = words[3]!;
+    const first = v4 >>> 24;
+    return first !== 0 && first !== 127 && first < 224 && !isPrivateIpv4(v4);
+  }
+  const top = words[0]! >>> 16;
+  return (top & 0xe000) === 0x2000;
+}

@@ -283,7 +283,7 @@ describe("parseTlsClientHello on built hellos", () => {
       })(),
       (() => {
         const r = record({ ciphers: [1], extensions: [[5, [0]]] });
-        r[r.length - 6] += 1; // extensions block longer than the message
+        r[r.length - 6] = r[r.length - 6]! + 1; // extensions block longer than the message
         return r;
       })(),
       (() => {
@@ -295,7 +295,7 @@ describe("parseTlsClientHello on built hellos", () => {
         // Handshake length says more than the record, which is whole and followed by nothing
         // else: the hello is merely cut.
         const r = record({ ciphers: [1, 2, 3] });
-        r[5 + 3] += 4;
+        r[5 + 3] = r[5 + 3]! + 4;
         return r;
       })(),
       (() => {
@@ -405,7 +405,7 @@ describe("parseTlsClientHello properties", () => {
     const recordish = fc.uint8Array({ minLength: 5, maxLength: 400 }).map((b) => {
       b[0] = 22;
       b[1] = 3;
-      b[2] &= 3;
+      b[2] = b[2]! & 3;
       b[5] = 1;
       return b;
     });

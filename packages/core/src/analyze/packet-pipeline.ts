@@ -124,7 +124,7 @@ export class PacketPipeline {
     }
     const hasPackets = this.packets > 0 && Number.isFinite(this.firstUs);
     return {
-      version: 1,
+      version: 2,
       sources: this.sources,
       packets: this.packets,
       bytes: this.bytes,

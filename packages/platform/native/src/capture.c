@@ -35,6 +35,9 @@
  * sockets); leftover packets are drained on the next loop iteration. */
 #define MAX_BATCHES_PER_WAKEUP 8
 #define MAX_SLOTS 4096
+/* A socket error is normally followed by libpcap's verdict or by a quiet socket; this many in
+ * a row with nothing readable in between means something is wrong, so we stop instead of spin. */
+#define MAX_CONSECUTIVE_POLL_ERRORS 100
 #define DEVICE_NAME_MAX 256
 
 typedef struct {
@@ -82,6 +85,7 @@ typedef struct {
   bool has_pending;
   bool batch_full;
 
+  int poll_errors; /* consecutive socket errors reported by the poll */
   uint64_t handed; /* packets pcap_dispatch handed to us */
   uint64_t lost;   /* packets we could not store (defensive; should stay 0) */
   struct pcap_stat final_stats;
@@ -405,7 +409,7 @@ static void deliver_error(capture_t *c, napi_value self, const char *what) {
 
 static void on_timer(uv_timer_t *timer);
 
-static void drain(capture_t *c) {
+static void drain(capture_t *c, int max_batches) {
   napi_env env = c->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -416,7 +420,7 @@ static void drain(capture_t *c) {
     return;
   }
   bool more = false;
-  for (int i = 0; i < MAX_BATCHES_PER_WAKEUP && !c->closed; i++) {
+  for (int i = 0; i < max_batches && !c->closed; i++) {
     fill_result_t r = fill_current(c);
     if (r == FILL_ERROR) {
       char message[PCAP_ERRBUF_SIZE];
@@ -448,13 +452,22 @@ static void drain(capture_t *c) {
 
 static void on_timer(uv_timer_t *timer) {
   capture_t *c = timer->data;
-  if (c != NULL && !c->closed) drain(c);
+  if (c != NULL && !c->closed) drain(c, MAX_BATCHES_PER_WAKEUP);
 }
 
 static void on_poll(uv_poll_t *poll, int status, int events) {
   capture_t *c = poll->data;
   if (c == NULL || c->closed) return;
   if (status < 0) {
+    /* libuv reports a socket error (POLLERR: interface down or gone) as UV_EBADF and stops
+     * the poll. Read what is left: pcap_dispatch then fetches the socket error and fails
+     * with libpcap's own explanation, which deliver_error passes on. */
+    drain(c, INT_MAX);
+    if (c->closed || c->poll == NULL) return;
+    /* No error from libpcap: the interface went down, which libpcap 1.10 survives (it asks
+     * to be polled on its required timeout, armed by drain, until the link returns). Poll
+     * again, unless errors keep coming with nothing in between. */
+    if (++c->poll_errors < MAX_CONSECUTIVE_POLL_ERRORS && uv_poll_start(c->poll, UV_READABLE, on_poll) == 0) return;
     napi_handle_scope scope;
     napi_value self;
     if (napi_open_handle_scope(c->env, &scope) != napi_ok) return;
@@ -464,7 +477,8 @@ static void on_poll(uv_poll_t *poll, int status, int events) {
     napi_close_handle_scope(c->env, scope);
     return;
   }
-  drain(c);
+  c->poll_errors = 0;
+  drain(c, MAX_BATCHES_PER_WAKEUP);
 }
 
 /* ---------- closing ---------- */

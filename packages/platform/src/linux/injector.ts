@@ -36,11 +36,8 @@ export class LibpcapInjector implements PacketInjector {
   /** Sends one complete frame (no FCS); throws with the kernel's reason when it cannot. */
   inject(frame: Uint8Array): void {
     if (!this.#handle) this.open();
-    try {
-      this.#handle!.inject(frame);
-    } catch (error) {
-      throw toCaptureError(error, { interfaceName: this.interfaceName, promiscuous: false });
-    }
+    // The binding's error names the interface, the frame size and the kernel's reason.
+    this.#handle!.inject(frame);
   }
 
   close(): void {

@@ -77,8 +77,16 @@ export class CaptureFileReader {
     private readonly source: ByteSource,
     options: CaptureFileReaderOptions = {},
   ) {
-    this.window = new Uint8Array(options.windowBytes ?? 1 << 20);
-    this.batch = createPacketBatch(options.batchSize ?? 1024, this.window);
+    const windowBytes = options.windowBytes ?? 1 << 20;
+    const batchSize = options.batchSize ?? 1024;
+    if (!Number.isInteger(windowBytes) || windowBytes < 1) {
+      throw new RangeError(`windowBytes must be a positive integer, got ${windowBytes}`);
+    }
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    // The window must hold at least the 24-byte pcap file header that open() reads at once.
+    this.window = new Uint8Array(Math.max(24, windowBytes));
+    this.batch = createPacketBatch(batchSize, this.window);
     this.name = options.name ?? "capture";
   }
 
@@ -99,7 +107,8 @@ export class CaptureFileReader {
   open(): void {
     if (this.formatValue) return;
     this.fill(24);
-    if (this.windowLength < 4) throw new CaptureFormatError(`${this.name}: file is empty or shorter than a capture header`, 0);
+    if (this.windowLength < 4)
+      throw new CaptureFormatError(`${this.name}: file is empty or shorter than a capture header`, 0);
     const magicLe = this.u32le(0);
     const magicBe = this.u32be(0);
     if (magicBe === PCAPNG_SHB) {
@@ -115,7 +124,10 @@ export class CaptureFileReader {
       );
     }
     if (this.windowLength < 24) {
-      throw new CaptureFormatError(`${this.name}: pcap header truncated at byte ${this.windowLength} (needs 24 bytes)`, 0);
+      throw new CaptureFormatError(
+        `${this.name}: pcap header truncated at byte ${this.windowLength} (needs 24 bytes)`,
+        0,
+      );
     }
     this.formatValue = "pcap";
     this.pcapNanoseconds = (this.littleEndian ? magicLe : magicBe) === PCAP_MAGIC_NS;
@@ -238,7 +250,8 @@ export class CaptureFileReader {
         binary = (value & 0x80) !== 0;
         resolution = value & 0x7f;
       } else if (code === 14 && len >= 8) {
-        offsetSeconds = this.u32(p + 4 + (this.littleEndian ? 4 : 0)) * TWO_32 + this.u32(p + 4 + (this.littleEndian ? 0 : 4));
+        offsetSeconds =
+          this.u32(p + 4 + (this.littleEndian ? 4 : 0)) * TWO_32 + this.u32(p + 4 + (this.littleEndian ? 0 : 4));
       }
       p += 4 + ((len + 3) & ~3);
     }
@@ -291,7 +304,13 @@ export class CaptureFileReader {
       return;
     }
     this.counters.records++;
-    this.push(body + 20, captured, this.u32(body + 16), iface.toMicros(this.u32(body + 4), this.u32(body + 8)), iface.linkType);
+    this.push(
+      body + 20,
+      captured,
+      this.u32(body + 16),
+      iface.toMicros(this.u32(body + 4), this.u32(body + 8)),
+      iface.linkType,
+    );
   }
 
   // ---- shared ----
@@ -415,8 +434,15 @@ export class CaptureFileReader {
 function timestampConverter(resolution: number, binary: boolean, offsetSeconds: number): PcapngInterface["toMicros"] {
   const offsetMicros = offsetSeconds * 1e6;
   if (binary) {
-    const scale = 1e6 / 2 ** resolution;
-    return (high, low) => Math.floor((high * TWO_32 + low) * scale) + offsetMicros;
+    // high·2³² units are high·(10⁶·2³²/2^r) µs, an exact double product; the fraction of that
+    // part is added to low's share before rounding down, so no bits are lost for any r.
+    const unitsPerSecond = 2 ** resolution;
+    const highMicros = (1e6 * TWO_32) / unitsPerSecond;
+    return (high, low) => {
+      const a = high * highMicros;
+      const whole = Math.floor(a);
+      return whole + Math.floor(a - whole + (low * 1e6) / unitsPerSecond) + offsetMicros;
+    };
   }
   if (resolution <= 6) {
     const scale = 10 ** (6 - resolution);
@@ -424,7 +450,9 @@ function timestampConverter(resolution: number, binary: boolean, offsetSeconds: 
   }
   const divisor = 10 ** (resolution - 6);
   if (divisor > 1e6) {
-    return (high, low) => Math.floor((high * TWO_32 + low) / divisor) + offsetMicros;
+    // Finer than picoseconds: high·remainder could pass 2⁵³, so take the rare slow exact path.
+    const big = 10n ** BigInt(resolution - 6);
+    return (high, low) => Number(((BigInt(high) << 32n) | BigInt(low)) / big) + offsetMicros;
   }
   const quotient = Math.floor(TWO_32 / divisor);
   const remainder = TWO_32 - quotient * divisor;

@@ -1,5 +1,5 @@
 import { type DecodedPacket, IpProtocol, Malformed } from "./decoded-packet.js";
-import { LinkType } from "./link-type.js";
+import { isSupportedLinkType, LinkType } from "./link-type.js";
 
 const ETHERTYPE_IPV4 = 0x0800;
 const ETHERTYPE_ARP = 0x0806;
@@ -103,7 +103,13 @@ function decodeLinuxCooked(data: Uint8Array, start: number, end: number, wireLen
   decodeEtherPayload(data, start + 16, end, wireLength - 16, type, out);
 }
 
-function decodeLinuxCooked2(data: Uint8Array, start: number, end: number, wireLength: number, out: DecodedPacket): void {
+function decodeLinuxCooked2(
+  data: Uint8Array,
+  start: number,
+  end: number,
+  wireLength: number,
+  out: DecodedPacket,
+): void {
   if (end - start < 20) {
     out.malformed = Malformed.link_header_short;
     return;
@@ -114,7 +120,13 @@ function decodeLinuxCooked2(data: Uint8Array, start: number, end: number, wireLe
   decodeEtherPayload(data, start + 20, end, wireLength - 20, type, out);
 }
 
-function decodeNullLoopback(data: Uint8Array, start: number, end: number, wireLength: number, out: DecodedPacket): void {
+function decodeNullLoopback(
+  data: Uint8Array,
+  start: number,
+  end: number,
+  wireLength: number,
+  out: DecodedPacket,
+): void {
   if (end - start < 4) {
     out.malformed = Malformed.link_header_short;
     return;
@@ -123,7 +135,14 @@ function decodeNullLoopback(data: Uint8Array, start: number, end: number, wireLe
 }
 
 /** PPI: version, flags, header length (LE), inner link type (LE), then the inner frame. */
-function decodePpi(data: Uint8Array, start: number, end: number, wireLength: number, ts: number, out: DecodedPacket): void {
+function decodePpi(
+  data: Uint8Array,
+  start: number,
+  end: number,
+  wireLength: number,
+  ts: number,
+  out: DecodedPacket,
+): void {
   if (end - start < 8) {
     out.malformed = Malformed.link_header_short;
     return;
@@ -134,6 +153,9 @@ function decodePpi(data: Uint8Array, start: number, end: number, wireLength: num
     out.malformed = Malformed.link_header_short;
     return;
   }
+  // 802.11 and other inner types we do not decode: the frame is fine, just opaque to us
+  // (decodePacket would otherwise take it for raw IP and call it malformed).
+  if (!isSupportedLinkType(inner)) return;
   decodePacket(data, start + headerLength, end - start - headerLength, wireLength - headerLength, inner, ts, out);
   // Byte counts are the whole frame's, header included.
   out.wireLength = wireLength;
@@ -172,6 +194,11 @@ function decodeArp(data: Uint8Array, at: number, end: number, out: DecodedPacket
   }
   out.isArp = true;
   out.arpOperation = readU16(data, at + 6);
+  // The view is reused: clear what a previous ARP packet left when these sizes hold no addresses.
+  out.arpSenderMac = 0;
+  out.arpSenderIp = 0;
+  out.arpTargetMac = 0;
+  out.arpTargetIp = 0;
   if (data[at + 4] !== 6 || data[at + 5] !== 4) return;
   if (end - at < 28) {
     out.malformed = Malformed.arp_short;
@@ -185,8 +212,8 @@ function decodeArp(data: Uint8Array, at: number, end: number, out: DecodedPacket
 
 function decodeIpv4(data: Uint8Array, at: number, end: number, wireLength: number, out: DecodedPacket): void {
   if (end - at < 20) {
-    // A snap length this short still gave us a packet; it is cut, not broken.
-    if (end - at < 1 || data[at]! >> 4 !== 4) out.malformed = Malformed.ipv4_header_short;
+    // Cut by a short snap length (the wire length says more was sent): cut, not broken.
+    if (end - at < 1 || data[at]! >> 4 !== 4 || wireLength <= end - at) out.malformed = Malformed.ipv4_header_short;
     else out.truncated = true;
     return;
   }
@@ -242,7 +269,7 @@ function decodeIpv4(data: Uint8Array, at: number, end: number, wireLength: numbe
 
 function decodeIpv6(data: Uint8Array, at: number, end: number, wireLength: number, out: DecodedPacket): void {
   if (end - at < 40) {
-    if (end - at < 1 || data[at]! >> 4 !== 6) out.malformed = Malformed.ipv6_header_short;
+    if (end - at < 1 || data[at]! >> 4 !== 6 || wireLength <= end - at) out.malformed = Malformed.ipv6_header_short;
     else out.truncated = true;
     return;
   }
@@ -255,6 +282,7 @@ function decodeIpv6(data: Uint8Array, at: number, end: number, wireLength: numbe
   if (payloadLength === 0) payloadLength = Math.max(0, wireLength - 40);
   out.ipVersion = 6;
   out.ipOffset = at;
+  out.ipId = 0;
   out.ipLength = payloadLength + 40;
   out.ttl = data[at + 7]!;
   const s = out.srcAddress;
@@ -269,7 +297,9 @@ function decodeIpv6(data: Uint8Array, at: number, end: number, wireLength: numbe
   for (let n = 0; n < MAX_IPV6_EXTENSIONS; n++) {
     if (next !== 0 && next !== 43 && next !== 44 && next !== 60 && next !== 51 && next !== 135 && next !== 139) break;
     if (end - p < 8) {
-      out.truncated = true;
+      // Room in the IP payload but not in the capture: cut. No room in the payload: broken.
+      if (packetEnd - p < 8) out.malformed = Malformed.ipv6_extension_header_bad;
+      else out.truncated = true;
       out.protocol = next;
       return;
     }
@@ -291,6 +321,12 @@ function decodeIpv6(data: Uint8Array, at: number, end: number, wireLength: numbe
       out.malformed = Malformed.ipv6_extension_header_bad;
       return;
     }
+    if (p > end) {
+      // The header fits the payload but the capture ends inside it.
+      out.truncated = true;
+      out.protocol = next;
+      return;
+    }
   }
   out.protocol = next;
   if (out.isLaterFragment) return;
@@ -303,13 +339,18 @@ function decodeTransport(data: Uint8Array, at: number, end: number, length: numb
   switch (out.protocol) {
     case IpProtocol.TCP: {
       if (captured < 20) {
+        out.tcpSeq = 0;
+        out.tcpAck = 0;
+        out.tcpWindow = 0;
         if (captured >= 4) {
           out.srcPort = readU16(data, at);
           out.dstPort = readU16(data, at + 2);
           out.l4Offset = at;
         }
         if (captured >= 14) out.tcpFlags = data[at + 13]!;
-        out.truncated = true;
+        // A segment the IP header makes shorter than a TCP header cannot be whole.
+        if (length < 20) out.malformed = Malformed.tcp_bad_data_offset;
+        else out.truncated = true;
         return;
       }
       out.l4Offset = at;
@@ -334,7 +375,8 @@ function decodeTransport(data: Uint8Array, at: number, end: number, length: numb
           out.dstPort = readU16(data, at + 2);
           out.l4Offset = at;
         }
-        out.truncated = true;
+        if (length < 8) out.malformed = Malformed.udp_bad_length;
+        else out.truncated = true;
         return;
       }
       out.l4Offset = at;
@@ -361,6 +403,11 @@ function decodeTransport(data: Uint8Array, at: number, end: number, length: numb
       if (captured >= 8) {
         out.icmpId = readU16(data, at + 4);
         out.icmpSeq = readU16(data, at + 6);
+      } else {
+        // Not captured: zero, not a previous packet's (flows key echo by this id).
+        out.icmpId = 0;
+        out.icmpSeq = 0;
+        out.truncated = true;
       }
       setPayload(at + 8, end, length - 8, out);
       return;

@@ -262,11 +262,11 @@ describe("CaptureFileReader: pcapng", () => {
           0x80 | 64,
         ),
         fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
-        fc.bigInt({ min: 0n, max: 100_000n }),
+        fc.bigInt({ min: -100_000n, max: 100_000n }),
         (tsresol, rawTimestamp, offset) => {
           const expected = exactMicros(rawTimestamp, tsresol, offset);
           // Stay where a double holds microseconds exactly, as every real capture does.
-          fc.pre(expected < 2 ** 53);
+          fc.pre(expected < 2 ** 53 && expected >= 0);
           const b = new PcapngBuilder();
           b.section();
           b.interface({ linkType: LinkType.ETHERNET, tsresol, tsoffset: offset });
@@ -276,6 +276,16 @@ describe("CaptureFileReader: pcapng", () => {
       ),
       { numRuns: 2000 },
     );
+  });
+
+  it("reads if_tsoffset as a signed number of seconds", () => {
+    for (const littleEndian of [true, false]) {
+      const b = new PcapngBuilder({ littleEndian });
+      b.section();
+      b.interface({ linkType: LinkType.ETHERNET, tsoffset: -3600n });
+      b.enhancedPacket({ timestamp: 1_600_000_000_000_001n, data: [] });
+      expect(readAll(b.toBytes()).packets[0]!.timestampUs).toBe(1_600_000_000_000_001 - 3600 * SECOND);
+    }
   });
 
   it("reports a packet block naming an interface that was never described as corrupt", () => {
@@ -540,7 +550,7 @@ const ngOpArb: fc.Arbitrary<NgOp> = fc.oneof(
     kind: fc.constant("idb" as const),
     linkType: fc.constantFrom(LinkType.ETHERNET, LinkType.RAW, LinkType.LINUX_SLL, 105),
     tsresol: fc.option(fc.constantFrom(0, 3, 6, 9, 0x83, 0x94), { nil: undefined }),
-    tsoffset: fc.option(fc.bigInt({ min: 0n, max: 10_000n }), { nil: undefined }),
+    tsoffset: fc.option(fc.bigInt({ min: -10_000n, max: 10_000n }), { nil: undefined }),
     snapLength: fc.constantFrom(0, 64, 65_535),
   }),
   fc.record({

@@ -250,8 +250,9 @@ export class CaptureFileReader {
         binary = (value & 0x80) !== 0;
         resolution = value & 0x7f;
       } else if (code === 14 && len >= 8) {
+        // A signed 64-bit count of seconds: the high word carries the sign.
         offsetSeconds =
-          this.u32(p + 4 + (this.littleEndian ? 4 : 0)) * TWO_32 + this.u32(p + 4 + (this.littleEndian ? 0 : 4));
+          (this.u32(p + 4 + (this.littleEndian ? 4 : 0)) | 0) * TWO_32 + this.u32(p + 4 + (this.littleEndian ? 0 : 4));
       }
       p += 4 + ((len + 3) & ~3);
     }

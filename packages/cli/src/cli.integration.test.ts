@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,7 +26,10 @@ function analyzeJson(...args: string[]) {
 
 /** Packet count and total wire bytes as Wireshark's capinfos reports them. */
 function capinfos(file: string): { packets: number; bytes: number } {
-  const line = execFileSync("capinfos", ["-c", "-d", "-M", "-T", file], { encoding: "utf8" }).trim().split("\n").at(-1)!;
+  const line = execFileSync("capinfos", ["-c", "-d", "-M", "-T", file], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .at(-1)!;
   const [, packets, bytes] = line.split("\t");
   return { packets: Number(packets), bytes: Number(bytes) };
 }
@@ -90,7 +93,9 @@ describe("heimdal command line", () => {
     expect(offset).toBeLessThan(100_001);
     // tshark reads the same cut file up to the same point.
     const tsharkCount = Number(
-      execFileSync("sh", ["-c", `tshark -r ${cut} -T fields -e frame.number 2>/dev/null | wc -l`], { encoding: "utf8" }),
+      execFileSync("sh", ["-c", `tshark -r ${cut} -T fields -e frame.number 2>/dev/null | wc -l`], {
+        encoding: "utf8",
+      }),
     );
     expect(report.packets).toBe(tsharkCount);
     expect(report.packets).toBeGreaterThan(900);
@@ -108,7 +113,8 @@ describe("heimdal command line", () => {
     const attacker = report.devices.find((d: { mac: string }) => d.mac === "00:25:b3:bf:91:ee");
     expect(attacker).toBeDefined();
     for (const device of report.devices) {
-      for (const ip of device.ips) expect(ip).toMatch(/^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.|169\.254\.|fe80:|f[cd])/);
+      for (const ip of device.ips)
+        expect(ip).toMatch(/^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.|169\.254\.|fe80:|f[cd])/);
     }
   });
 
@@ -136,7 +142,10 @@ describe("heimdal command line", () => {
     expect(readFileSync(one).equals(readFileSync(two))).toBe(true);
     const expert = execFileSync(
       "sh",
-      ["-c", `tshark -r ${one} -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE -Y '_ws.malformed or _ws.expert.severity >= error' 2>/dev/null | wc -l`],
+      [
+        "-c",
+        `tshark -r ${one} -o tcp.check_checksum:TRUE -o udp.check_checksum:TRUE -Y '_ws.malformed or _ws.expert.severity >= error' 2>/dev/null | wc -l`,
+      ],
       { encoding: "utf8" },
     );
     expect(Number(expert)).toBe(0);

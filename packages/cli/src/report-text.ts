@@ -25,12 +25,24 @@ export function formatReportText(report: AnalysisReport): string {
   }
   for (const problem of report.captureProblems) lines.push(`  ! ${problem.message}`);
   lines.push("", `Devices (${report.devices.length}):`);
-  for (const device of report.devices.slice(0, 30)) {
+  for (const device of report.devices.slice(0, 40)) {
+    const name = device.hostname ?? (device.role === "gateway" ? "gateway" : "unnamed");
+    const what = [
+      device.type === "unknown" ? null : device.type,
+      device.vendor ?? (device.randomizedMac ? "randomized MAC" : null),
+    ]
+      .filter(Boolean)
+      .join(", ");
     lines.push(
-      `  ${device.mac}  ${device.ips.join(", ") || "-"}  ${device.packets} packets, ${formatBytes(device.bytes)}`,
+      `  ${printable(name).slice(0, 28).padEnd(28)} ${device.mac}  ${(device.ips[0] ?? "-").padEnd(15)} ${printable(what).slice(0, 48)}${device.role === "device" ? "" : ` [${device.role}]`}`,
     );
   }
-  if (report.devices.length > 30) lines.push(`  … and ${report.devices.length - 30} more`);
+  if (report.devices.length > 40) lines.push(`  … and ${report.devices.length - 40} more`);
+  const eventCounts = new Map<string, number>();
+  for (const event of report.events) eventCounts.set(event.type, (eventCounts.get(event.type) ?? 0) + 1);
+  if (eventCounts.size > 0) {
+    lines.push(`Device events: ${[...eventCounts].map(([type, count]) => `${type} ${count}`).join(", ")}`);
+  }
   const protocols = Object.entries(report.flows.byProtocol)
     .map(([name, count]) => `${name} ${count}`)
     .join(", ");
@@ -60,4 +72,9 @@ function formatDuration(seconds: number): string {
   if (seconds < 7200) return `${(seconds / 60).toFixed(1)} min`;
   if (seconds < 172800) return `${(seconds / 3600).toFixed(1)} h`;
   return `${(seconds / 86400).toFixed(1)} days`;
+}
+
+/** Names come from the network: show them as inert text, control characters escaped. */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }

@@ -30,3 +30,5 @@ export * from "./packet/ja4.js";
 export * from "./packet/netbios-name.js";
 export * from "./packet/ntp.js";
 export * from "./packet/tls-client-hello.js";
+export * from "./discovery/default-classifier.js";
+export * from "./discovery/rule-classifier.js";

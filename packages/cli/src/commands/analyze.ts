@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
-import { type AnalysisReport, PacketPipeline } from "@heimdal/core";
+import type { AnalysisReport, PacketPipeline } from "@heimdal/core";
 import { CaptureFileProvider } from "@heimdal/platform";
+import type { LiveAnalysisOptions } from "../live-analysis.js";
+import { createPipeline } from "../pipeline-factory.js";
 import { formatReportText } from "../report-text.js";
 import { UsageError } from "../usage-error.js";
 
@@ -14,7 +16,8 @@ packet pipeline and prints what it found. JSON output is a stable contract (docs
   --format json|text  output format (default text)
   --interface IFACE   capture live from IFACE instead of files
   --duration SECONDS  how long to capture live (required with --interface)
-  --filter BPF        BPF filter for live capture (tcpdump syntax)`;
+  --filter BPF        BPF filter for live capture (tcpdump syntax)
+  --offline-after S   seconds of silence before a device is offline (default 300)`;
 
 export async function runAnalyze(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv);
@@ -26,6 +29,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   if (format !== "json" && format !== "text")
     throw new UsageError(`--format must be "json" or "text", got "${format}"`);
   let report: AnalysisReport;
+  const offlineAfter = positiveNumber("--offline-after", values["offline-after"]);
   if (values.interface !== undefined) {
     if (positionals.length > 0) throw new UsageError("give either capture files or --interface, not both");
     const duration = Number(values.duration);
@@ -35,14 +39,28 @@ export async function runAnalyze(argv: string[]): Promise<number> {
       );
     }
     const { analyzeLive } = await import("../live-analysis.js");
-    report = await analyzeLive({ interface: values.interface, durationSeconds: duration, filter: values.filter ?? "" });
+    const live: LiveAnalysisOptions = {
+      interface: values.interface,
+      durationSeconds: duration,
+      filter: values.filter ?? "",
+    };
+    if (offlineAfter !== undefined) live.offlineAfterSeconds = offlineAfter;
+    report = await analyzeLive(live);
   } else {
     if (positionals.length === 0)
       throw new UsageError("analyze needs a capture FILE (or --interface IFACE --duration S)");
-    report = analyzeFiles(values.learn ?? [], positionals);
+    report = analyzeFiles(values.learn ?? [], positionals, offlineAfter);
   }
   process.stdout.write(format === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report));
   return 0;
+}
+
+function positiveNumber(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new UsageError(`${flag} must be a positive number of seconds, got "${raw}"`);
+  return value;
 }
 
 function parseOptions(argv: string[]) {
@@ -56,6 +74,7 @@ function parseOptions(argv: string[]) {
         interface: { type: "string" },
         duration: { type: "string" },
         filter: { type: "string" },
+        "offline-after": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -68,10 +87,15 @@ function parseOptions(argv: string[]) {
  * Learn files go through their own pipeline first, so they never count in the report; the
  * baselines that will carry what they teach arrive with the profiles issue (docs/cli.md).
  */
-export function analyzeFiles(learnFiles: readonly string[], files: readonly string[]): AnalysisReport {
-  const learning = new PacketPipeline();
+export function analyzeFiles(
+  learnFiles: readonly string[],
+  files: readonly string[],
+  offlineAfterSeconds?: number,
+): AnalysisReport {
+  const discovery = offlineAfterSeconds === undefined ? {} : { offlineAfterSeconds };
+  const learning = createPipeline({ discovery });
   for (const file of learnFiles) replayFile(file, learning);
-  const pipeline = new PacketPipeline();
+  const pipeline = createPipeline({ discovery });
   for (const file of files) replayFile(file, pipeline);
   return pipeline.finish();
 }

@@ -83,7 +83,7 @@ describe("device type evaluation (tshark evidence)", () => {
       "dhcpParameterList:dhcp-prl-ios=1,121,3,6,15,119,252",
     );
     expect(row("Lucas-iMac").derivedOs).toBe("macOS");
-    expect(row("sifely-hub-01").fired.map((f) => f.evidence)).toContain("dnsName:dns-lock-clouds=plug.sciener.cn");
+    expect(row("sifely-hub-01").fired.map((f) => f.evidence)).toContain("destination:dns-lock-clouds=plug.sciener.cn");
   });
 });
 

@@ -83,6 +83,7 @@ describe("RuleClassifier validation", () => {
     [{ match: { ja4: "t13*d*" } }, /rule "r": ja4: "\*" is allowed only at the end/],
     [{ match: { mdnsService: "airplay" } }, /rule "r": mdnsService: expected a service type like "_ipp._tcp"/],
     [{ match: { dnsName: "*.fitbit.com" } }, /rule "r": dnsName: expected a domain like "fitbit.com"/],
+    [{ match: { destination: "fitbit" } }, /rule "r": destination: expected a domain like "fitbit.com"/],
     [{ type: undefined }, /rule "r": type: a rule needs a type, a model or an os/],
     [{ model: "" }, /rule "r": model: must be a non-empty string/],
   ])("refuses %j", (overrides, message) => {
@@ -249,7 +250,7 @@ describe("RuleClassifier rule families", () => {
   it("matches domains on label boundaries and service types without .local or case", () => {
     expect(typeOf(device({ dnsNames: ["notfitbit.com"] }))).toBe("unknown");
     expect(typeOf(device({ dnsNames: ["FITBIT.COM."] }))).toBe("wearable_scale");
-    expect(typeOf(device({ tlsServerNames: ["api.fitbit.com"] }))).toBe("unknown"); // the rule is on dnsName only
+    expect(typeOf(device({ tlsServerNames: ["api.fitbit.com"] }))).toBe("wearable_scale"); // destination: DNS or SNI
     expect(typeOf(device({ mdnsServices: ["_IPP._TCP.local."] }))).toBe("printer");
   });
 });

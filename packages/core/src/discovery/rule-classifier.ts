@@ -13,8 +13,10 @@
  *                             ends at an item boundary: "1,3,6,*" matches "1,3,6" and
  *                             "1,3,6,12", not "1,3,60"), ja4 ("t13d1516h2_*")
  *   service type, exact:      mdnsService ("_airplay._tcp"; ".local" and case are ignored)
- *   domain suffix:            tlsServerName, dnsName ("fitbit.com" matches "www.fitbit.com",
- *                             not "notfitbit.com")
+ *   domain suffix:            dnsName (names the device looked up), tlsServerName (TLS SNI),
+ *                             destination (either: a device on DNS-over-HTTPS, or whose lookup
+ *                             the sensor missed, still shows the SNI); "fitbit.com" matches
+ *                             "www.fitbit.com", not "notfitbit.com"
  *
  * A rule without a type only contributes its OS (e.g. "udhcp → Linux (BusyBox)").
  *
@@ -38,7 +40,7 @@ export const REGEX_FIELDS = [
 ] as const;
 export const PREFIX_FIELDS = ["dhcpParameterList", "ja4"] as const;
 export const SERVICE_FIELDS = ["mdnsService"] as const;
-export const DOMAIN_FIELDS = ["tlsServerName", "dnsName"] as const;
+export const DOMAIN_FIELDS = ["destination", "tlsServerName", "dnsName"] as const;
 export const CONDITION_FIELDS = [...REGEX_FIELDS, ...PREFIX_FIELDS, ...SERVICE_FIELDS, ...DOMAIN_FIELDS] as const;
 
 export type ConditionField = (typeof CONDITION_FIELDS)[number];
@@ -309,6 +311,7 @@ function fieldValues(input: ClassificationInput): FieldValues {
     mdnsService: list(fp.mdnsServices, normalizeService),
     tlsServerName: list(fp.tlsServerNames, normalizeDomain),
     dnsName: list(fp.dnsNames, normalizeDomain),
+    destination: [...list(fp.dnsNames, normalizeDomain), ...list(fp.tlsServerNames, normalizeDomain)],
   };
 }
 

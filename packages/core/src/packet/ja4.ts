@@ -58,9 +58,9 @@ function ja4Parts(hello: TlsClientHello, options: Ja4Options): Ja4Parts | undefi
   const protocol = options.protocol ?? "t";
   const original = options.originalOrder === true;
 
-  const ciphers = hello.cipherSuites.filter((v) => !isGrease(v));
-  const extensions = hello.extensions.filter((v) => !isGrease(v));
-  const signatureAlgorithms = hello.signatureAlgorithms.filter((v) => !isGrease(v));
+  const ciphers = withoutGrease(hello.cipherSuites);
+  const extensions = withoutGrease(hello.extensions);
+  const signatureAlgorithms = withoutGrease(hello.signatureAlgorithms);
 
   let version = hello.legacyVersion;
   if (hello.extensions.includes(EXT_SUPPORTED_VERSIONS)) {
@@ -69,20 +69,52 @@ function ja4Parts(hello: TlsClientHello, options: Ja4Options): Ja4Parts | undefi
     if (highest >= 0) version = highest;
   }
   const sni = extensions.includes(EXT_SERVER_NAME) ? "d" : "i";
-  const a =
-    protocol + versionCode(version) + sni + count2(ciphers.length) + count2(extensions.length) + alpnCode(hello.alpn);
+  const a = `${protocol}${versionCode(version)}${sni}${count2(ciphers.length)}${count2(extensions.length)}${alpnCode(hello.alpn)}`;
 
-  const hashedExtensions = original ? extensions : extensions.filter((v) => v !== EXT_SERVER_NAME && v !== EXT_ALPN);
+  let hashedExtensions = extensions;
   if (!original) {
-    ciphers.sort((x, y) => x - y);
-    hashedExtensions.sort((x, y) => x - y);
+    hashedExtensions = [];
+    for (const v of extensions) if (v !== EXT_SERVER_NAME && v !== EXT_ALPN) hashedExtensions.push(v);
+    sortNumbers(ciphers);
+    sortNumbers(hashedExtensions);
   }
-  const b = ciphers.map(hex4).join(",");
-  let c = hashedExtensions.map(hex4).join(",");
-  if (signatureAlgorithms.length > 0) c += `_${signatureAlgorithms.map(hex4).join(",")}`;
+  const b = hexList(ciphers);
   // An empty extension list yields zeros even with signature algorithms (the spec's rule).
-  if (hashedExtensions.length === 0) c = "";
+  let c = "";
+  if (hashedExtensions.length > 0) {
+    c = hexList(hashedExtensions);
+    if (signatureAlgorithms.length > 0) c += `_${hexList(signatureAlgorithms)}`;
+  }
   return { a, b, c };
+}
+
+function withoutGrease(values: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const v of values) if (!isGrease(v)) out.push(v);
+  return out;
+}
+
+/** Insertion sort: the lists are short (tens of values) and this avoids a comparator call. */
+function sortNumbers(values: number[]): void {
+  for (let i = 1; i < values.length; i++) {
+    const v = values[i]!;
+    let j = i - 1;
+    while (j >= 0 && values[j]! > v) {
+      values[j + 1] = values[j]!;
+      j--;
+    }
+    values[j + 1] = v;
+  }
+}
+
+/** "002f,0035,…": 4 lowercase hex digits per value, comma-separated. */
+function hexList(values: readonly number[]): string {
+  let s = "";
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) s += ",";
+    s += hex4(values[i]!);
+  }
+  return s;
 }
 
 function versionCode(version: number): string {

@@ -17,6 +17,7 @@ const K = new Int32Array([
 
 const W = new Int32Array(64);
 const H = new Int32Array(8);
+const TAIL = new Uint8Array(128);
 
 /** SHA-256 digest of `data` (32 bytes). */
 export function sha256(data: Uint8Array): Uint8Array {
@@ -32,12 +33,13 @@ export function sha256(data: Uint8Array): Uint8Array {
   const fullBlocks = length >>> 6;
   for (let b = 0; b < fullBlocks; b++) compress(data, b << 6);
   // Final block(s): the remaining bytes, 0x80, zeros, and the bit length (big-endian, 64 bits).
-  const tail = new Uint8Array(length % 64 < 56 ? 64 : 128);
-  tail.set(data.subarray(fullBlocks << 6));
+  const t = length % 64 < 56 ? 64 : 128;
+  const tail = TAIL;
+  tail.fill(0);
+  for (let i = fullBlocks << 6, j = 0; i < length; i++, j++) tail[j] = data[i]!;
   tail[length % 64] = 0x80;
   const bitsHigh = Math.floor(length / 0x20000000); // length * 8 / 2^32
   const bitsLow = (length * 8) >>> 0;
-  const t = tail.length;
   tail[t - 8] = bitsHigh >>> 24;
   tail[t - 7] = bitsHigh >>> 16;
   tail[t - 6] = bitsHigh >>> 8;
@@ -74,9 +76,19 @@ declare const TextEncoder: new () => { encode(input?: string): Uint8Array };
 
 const utf8 = new TextEncoder();
 
+/** Reused for ASCII text (fingerprint strings), which needs no encoder. */
+let asciiScratch = new Uint8Array(1024);
+
 /** Lowercase hex SHA-256 of the UTF-8 bytes of `text`. */
 export function sha256HexOfText(text: string): string {
-  return sha256Hex(utf8.encode(text));
+  const n = text.length;
+  if (asciiScratch.length < n) asciiScratch = new Uint8Array(Math.max(n, asciiScratch.length * 2));
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return sha256Hex(utf8.encode(text));
+    asciiScratch[i] = c;
+  }
+  return sha256Hex(asciiScratch.subarray(0, n));
 }
 
 function compress(block: Uint8Array, at: number): void {

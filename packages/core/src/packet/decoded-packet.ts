@@ -135,6 +135,8 @@ export const MALFORMED_REASONS = [
   "tcp_bad_data_offset",
   "udp_bad_length",
   "ip_bad_version",
+  "ipv6_bad_payload_length",
+  "icmp_header_short",
 ] as const;
 
 export type MalformedReason = (typeof MALFORMED_REASONS)[number];

@@ -280,6 +280,11 @@ function decodeIpv6(data: Uint8Array, at: number, end: number, wireLength: numbe
   let payloadLength = readU16(data, at + 4);
   // Zero is a jumbogram (RFC 2675) or offload; fall back to what the frame holds.
   if (payloadLength === 0) payloadLength = Math.max(0, wireLength - 40);
+  else if (payloadLength + 40 > wireLength) {
+    // More payload than the frame carried: it would inflate the flow's byte counts.
+    out.malformed = Malformed.ipv6_bad_payload_length;
+    return;
+  }
   out.ipVersion = 6;
   out.ipOffset = at;
   out.ipId = 0;
@@ -394,7 +399,9 @@ function decodeTransport(data: Uint8Array, at: number, end: number, length: numb
     case IpProtocol.ICMP:
     case IpProtocol.IPV6_ICMP: {
       if (captured < 4) {
-        out.truncated = true;
+        // Cut by the snap length, or shorter than its own header on the wire.
+        if (length < 4) out.malformed = Malformed.icmp_header_short;
+        else out.truncated = true;
         return;
       }
       out.l4Offset = at;

@@ -1,10 +1,12 @@
 import { bestHostname } from "../discovery/device-map.js";
 import type { DeviceEvent, DeviceRecord } from "../discovery/device-record.js";
-import type { DeviceEventReport, DeviceReport } from "./report.js";
+import type { DeviceProfile } from "../profile/device-profile.js";
+import type { ProfileEngine } from "../profile/profile-engine.js";
+import type { DeviceEventReport, DeviceReport, ProfileReport } from "./report.js";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function toDeviceReport(record: DeviceRecord): DeviceReport {
+export function toDeviceReport(record: DeviceRecord, profiles?: ProfileEngine, nowMs = record.lastSeen): DeviceReport {
   const hostnames = new Map(record.hostnames.map((h) => [`${h.source}\u0000${h.name.toLowerCase()}`, h]));
   return {
     id: record.id,
@@ -30,6 +32,24 @@ export function toDeviceReport(record: DeviceRecord): DeviceReport {
     lastSeen: iso(record.lastSeen),
     packets: record.packets,
     bytes: record.bytes,
+    profile: profileSummary(profiles?.profile(record.id)),
+    baseline: profiles?.baseline(record.id)?.summary(nowMs) ?? null,
+  };
+}
+
+function profileSummary(profile: DeviceProfile | undefined): ProfileReport | null {
+  if (!profile) return null;
+  return {
+    bytesUp: profile.bytesUp,
+    bytesDown: profile.bytesDown,
+    connections: profile.connections,
+    protocols: { ...profile.protocols },
+    topDestinations: profile.destinations
+      .top(10)
+      .map((e) => ({ destination: e.key, bytes: e.weight, connections: e.count })),
+    remotePorts: profile.remotePorts.top(10).map((e) => ({ port: e.key, connections: e.count })),
+    localPorts: profile.localPorts.top(10).map((e) => ({ port: e.key, connections: e.count })),
+    hourlyActivity: [...profile.hourlyActivity],
   };
 }
 

@@ -9,6 +9,8 @@ import type { CaptureProblem } from "../packet/capture-problem.js";
 import type { CaptureStats } from "../packet/capture-provider.js";
 import { DecodedPacket, MALFORMED_REASONS } from "../packet/decoded-packet.js";
 import { decodePacket } from "../packet/decoder.js";
+import { lastTwoLabels } from "../profile/domain-parser.js";
+import { ProfileEngine, type ProfileEngineOptions } from "../profile/profile-engine.js";
 import { toDeviceReport, toEventReport } from "./device-report.js";
 import type { AnalysisReport, CaptureProblemReport, DropReport } from "./report.js";
 import { TalkerTally } from "./talker-tally.js";
@@ -18,6 +20,8 @@ export interface PacketPipelineOptions {
   vendors: VendorLookup;
   discovery?: Omit<DeviceMapOptions, "classifier" | "vendors">;
   flows?: FlowTableOptions;
+  /** Profiles and baselines; the domain parser defaults to the last two labels (inject a Public Suffix List one). */
+  profiles?: Partial<ProfileEngineOptions>;
   /** Hosts listed in `flows.topTalkers`. */
   topTalkers?: number;
 }
@@ -28,17 +32,20 @@ export interface PacketPipelineOptions {
  */
 export class PacketPipeline {
   private readonly packet = new DecodedPacket();
-  private readonly malformedCounts = new Float64Array(MALFORMED_REASONS.length);
-  private readonly talkers = new TalkerTally();
+  private malformedCounts = new Float64Array(MALFORMED_REASONS.length);
+  private talkers = new TalkerTally();
   private readonly flows: FlowTable;
   private readonly devices: DeviceMap;
   private readonly evidence: EvidenceObserver;
-  private readonly events: DeviceEvent[] = [];
+  private readonly profiles: ProfileEngine;
+  private events: DeviceEvent[] = [];
+  /** Packet time from which devices count as seen by this analysis (after learning). */
+  private analysisStartUs = Number.NEGATIVE_INFINITY;
   /** Packet time of the last device-map tick; presence and events settle about once a second. */
   private lastTickUs = Number.NEGATIVE_INFINITY;
-  private readonly problems: CaptureProblemReport[] = [];
-  private readonly sources: string[] = [];
-  private readonly dropped: DropReport = { byKernel: 0, byInterface: 0, byHeimdal: 0 };
+  private problems: CaptureProblemReport[] = [];
+  private sources: string[] = [];
+  private dropped: DropReport = { byKernel: 0, byInterface: 0, byHeimdal: 0 };
   private readonly topTalkers: number;
   private packets = 0;
   private bytes = 0;
@@ -50,7 +57,11 @@ export class PacketPipeline {
   constructor(options: PacketPipelineOptions) {
     this.devices = new DeviceMap({ ...options.discovery, classifier: options.classifier, vendors: options.vendors });
     this.evidence = new EvidenceObserver(this.devices);
-    this.flows = new FlowTable(options.flows, (flow) => this.talkers.add(flow));
+    this.profiles = new ProfileEngine(this.devices, { domains: lastTwoLabels, ...options.profiles });
+    this.flows = new FlowTable(options.flows, (flow) => {
+      this.talkers.add(flow);
+      this.profiles.addFlow(flow);
+    });
     this.topTalkers = options.topTalkers ?? 10;
   }
 
@@ -79,6 +90,7 @@ export class PacketPipeline {
       if (ts - this.lastTickUs >= 1e6) this.advanceTime(ts);
     }
     this.packets += batch.count;
+    if (first < this.analysisStartUs) this.analysisStartUs = first;
     this.firstUs = first;
     this.lastUs = last;
   }
@@ -93,6 +105,37 @@ export class PacketPipeline {
     this.flows.expire(nowUs);
     this.devices.tick(nowUs);
     for (const event of this.devices.drainEvents()) this.events.push(event);
+  }
+
+  /**
+   * Ends the learning phase: what was replayed so far stays in the device map, profiles and
+   * baselines, but the report counts only what comes next, and only devices seen from now on.
+   */
+  beginAnalysis(): void {
+    this.flows.flush("end_of_capture");
+    if (Number.isFinite(this.lastUs)) this.devices.flush(this.lastUs);
+    this.devices.drainEvents();
+    this.devices.resetCounters();
+    this.profiles.resetProfiles();
+    this.talkers = new TalkerTally();
+    this.malformedCounts = new Float64Array(MALFORMED_REASONS.length);
+    this.events = [];
+    this.problems = [];
+    this.sources = [];
+    this.dropped = { byKernel: 0, byInterface: 0, byHeimdal: 0 };
+    this.packets = 0;
+    this.bytes = 0;
+    this.truncated = 0;
+    this.skipped = 0;
+    this.firstUs = Number.POSITIVE_INFINITY;
+    this.lastUs = Number.NEGATIVE_INFINITY;
+    this.lastTickUs = Number.NEGATIVE_INFINITY;
+    this.analysisStartUs = Number.POSITIVE_INFINITY;
+  }
+
+  /** Profiles and baselines per device. */
+  get profileEngine(): ProfileEngine {
+    return this.profiles;
   }
 
   /** The device map, for components that act on devices (presence, profiles). */
@@ -138,7 +181,8 @@ export class PacketPipeline {
       endTime: hasPackets ? new Date(Math.floor(this.lastUs / 1000)).toISOString() : null,
       devices: this.devices
         .records()
-        .map(toDeviceReport)
+        .filter((record) => record.lastSeen * 1000 >= this.analysisStartUs - 1000)
+        .map((record) => toDeviceReport(record, this.profiles, Math.floor(this.lastUs / 1000)))
         .sort((a, b) => b.bytes - a.bytes || a.mac.localeCompare(b.mac)),
       events: this.events.map(toEventReport),
       malformedMessages: { ...this.evidence.stats.malformed },

@@ -1,3 +1,4 @@
+import type { BaselineSummary } from "../baseline/device-baseline.js";
 import type { DeviceFingerprint } from "../discovery/device-record.js";
 
 /**
@@ -78,6 +79,24 @@ export interface DeviceReport {
   lastSeen: string;
   packets: number;
   bytes: number;
+  /** What the device did in this analysis (null when it made no connection). */
+  profile: ProfileReport | null;
+  /** What is normal for it: learned over the rolling window, learn files included (null before any connection). */
+  baseline: BaselineSummary | null;
+}
+
+export interface ProfileReport {
+  bytesUp: number;
+  bytesDown: number;
+  connections: number;
+  protocols: Record<string, number>;
+  /** Registrable domain (or address without a name), by bytes. */
+  topDestinations: { destination: string; bytes: number; connections: number }[];
+  /** Ports the device connected to, and ports others connected to on it. */
+  remotePorts: { port: string; connections: number }[];
+  localPorts: { port: string; connections: number }[];
+  /** Bytes by hour of day (UTC unless an offset is configured). */
+  hourlyActivity: number[];
 }
 
 export interface DeviceEventReport {

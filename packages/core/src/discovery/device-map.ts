@@ -251,6 +251,14 @@ export class DeviceMap {
     return this.states.filter((s) => s.announced).map((s) => toRecord(s));
   }
 
+  /** Zeroes per-device packet and byte counters (a new analysis after learning). */
+  resetCounters(): void {
+    for (const state of this.states) {
+      state.packets = 0;
+      state.bytes = 0;
+    }
+  }
+
   /** Counts a packet with a public source address sent by this station. */
   notePublicSource(state: DeviceState): void {
     state.publicSourcePackets++;
@@ -388,6 +396,9 @@ export function emptyFingerprint(): DeviceFingerprint {
     tlsServerNames: [],
     dnsNames: [],
     netbiosNames: [],
+    ssdpDeviceTypes: [],
+    serverPorts: [],
+    httpServers: [],
   };
 }
 

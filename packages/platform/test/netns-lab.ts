@@ -4,8 +4,9 @@
  * Nothing touches the host's own namespace: traffic flows only between the two veth ends,
  * addressed from 198.18.0.0/15 (RFC 2544, reserved for benchmarking). IPv6 is off in both
  * namespaces so that no router solicitation or neighbour discovery adds packets the tests
- * did not send. Names carry the creating process id, so labs left by a killed run are found
- * and removed by sweepStaleLabs().
+ * did not send, and the neighbour entries are static so that no ARP does either. Names carry
+ * the creating process id, so labs left by a killed run are found and removed by
+ * sweepStaleLabs().
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -124,6 +125,34 @@ export class VethLab {
     }
     this.macA = (await this.exec(this.nsA, "cat", [`/sys/class/net/${this.ifA}/address`])).stdout.trim();
     this.macB = (await this.exec(this.nsB, "cat", [`/sys/class/net/${this.ifB}/address`])).stdout.trim();
+    // Permanent neighbour entries: without them each stack sends ARP requests and, minutes
+    // after a ping, unicast ARP probes, which land in whatever a later test is counting.
+    await run("ip", [
+      "-n",
+      this.nsA,
+      "neigh",
+      "replace",
+      this.ipB,
+      "lladdr",
+      this.macB,
+      "dev",
+      this.ifA,
+      "nud",
+      "permanent",
+    ]);
+    await run("ip", [
+      "-n",
+      this.nsB,
+      "neigh",
+      "replace",
+      this.ipA,
+      "lladdr",
+      this.macA,
+      "dev",
+      this.ifB,
+      "nud",
+      "permanent",
+    ]);
   }
 
   /** Adds another veth pair between the namespaces (up, no addresses); returns [end in A, end in B]. */

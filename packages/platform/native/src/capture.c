@@ -94,6 +94,8 @@ typedef struct {
   bool started;
   bool closed;
   bool cleanup_hook_ran;
+  bool in_callback;     /* inside napi_make_callback with our async context */
+  bool release_pending; /* close() ran in the callback: release JS references once it returns */
 } capture_t;
 
 /* ---------- option parsing ---------- */
@@ -363,6 +365,8 @@ static fill_result_t fill_current(capture_t *c) {
   return FILL_FULL;
 }
 
+static void release_js(napi_env env, capture_t *c);
+
 /* Calls onBatch inside the object's async context so promise jobs run right after it. */
 static napi_status call_js(capture_t *c, napi_value self, napi_value error, int32_t slot, uint32_t count,
                            napi_value *result) {
@@ -377,7 +381,14 @@ static napi_status call_js(capture_t *c, napi_value self, napi_value error, int3
   }
   if ((status = napi_create_int32(env, slot, &argv[1])) != napi_ok) return status;
   if ((status = napi_create_uint32(env, count, &argv[2])) != napi_ok) return status;
+  c->in_callback = true;
   status = napi_make_callback(env, c->async_context, self, callback, 3, argv, result);
+  c->in_callback = false;
+  if (c->release_pending) {
+    /* close() was called from onBatch: its async context and references outlived the call. */
+    c->release_pending = false;
+    release_js(env, c);
+  }
   if (status == napi_pending_exception) {
     /* An exception from onBatch is an uncaught exception, as for any event listener. */
     napi_value exception;
@@ -861,7 +872,11 @@ static napi_value capture_close(napi_env env, napi_callback_info info) {
   if (c == NULL) return NULL;
   if (!c->closed) {
     close_native(c);
-    release_js(env, c);
+    if (c->in_callback) {
+      c->release_pending = true; /* napi_make_callback is still using the async context */
+    } else {
+      release_js(env, c);
+    }
   }
   return NULL;
 }

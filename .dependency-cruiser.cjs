@@ -20,14 +20,19 @@ module.exports = {
       comment: "core has no runtime npm dependencies beyond pure-JS data packages we list explicitly",
       severity: "error",
       from: { path: "^packages/core/src/", pathNot: "\\.test\\.ts$" },
-      to: { dependencyTypes: ["npm", "npm-dev", "npm-optional", "npm-peer", "npm-no-pkg", "npm-unknown"], pathNot: "^node_modules/(@heimdal/core)" },
+      to: {
+        dependencyTypes: ["npm", "npm-dev", "npm-optional", "npm-peer", "npm-no-pkg", "npm-unknown"],
+        pathNot: "^node_modules/(@heimdal/core)",
+      },
     },
     {
       name: "platform-imports-only-core",
       comment: "platform may use core, never a product or the CLI",
       severity: "error",
       from: { path: "^packages/platform/" },
-      to: { path: "^packages/(cli|hardware|desktop|dashboard|asgard)/|@heimdal/(cli|hardware|desktop|dashboard|asgard)" },
+      to: {
+        path: "^packages/(cli|hardware|desktop|dashboard|asgard)/|@heimdal/(cli|hardware|desktop|dashboard|asgard)",
+      },
     },
     {
       name: "no-circular",
@@ -47,6 +52,9 @@ module.exports = {
     exclude: { path: "(^|/)(dist|node_modules|build)/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.base.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+    },
   },
 };

@@ -1,3 +1,4 @@
+export { OuiVendorLookup, ouiVendors } from "./data/oui-vendors.js";
 export { CaptureFileProvider, NodeFileSource } from "./file/index.js";
 export { type LibpcapCaptureOptions, LibpcapCaptureProvider } from "./linux/capture.js";
 export {
@@ -8,4 +9,5 @@ export {
 } from "./linux/capture-permission.js";
 export { LibpcapInjector } from "./linux/injector.js";
 export { listInterfaces } from "./linux/interfaces.js";
+export { detectNetwork, type NetconfigSources, systemSources } from "./linux/netconfig.js";
 export { NATIVE_BINDING_PATH } from "./native-binding.js";

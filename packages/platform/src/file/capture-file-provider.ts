@@ -1,6 +1,6 @@
 import {
-  type CaptureFileReaderOptions,
   CaptureFileReader,
+  type CaptureFileReaderOptions,
   type CaptureProblem,
   type CaptureStats,
   type PacketBatch,

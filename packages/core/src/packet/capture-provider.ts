@@ -2,7 +2,11 @@ import type { PacketBatch } from "./batch.js";
 
 /** Counters a capture source keeps; every packet that is lost is counted somewhere here. */
 export interface CaptureStats {
-  /** Packets handed to us by the source (libpcap's ps_recv, or records read from a file). */
+  /**
+   * Packets the source handed to us (records read from a file; for live capture the packets
+   * libpcap delivered, including any our own queue then dropped). What arrived on the link is
+   * received + droppedByKernel + droppedByInterface.
+   */
   received: number;
   /** Dropped by the kernel because its buffer was full (ps_drop). */
   droppedByKernel: number;

@@ -133,6 +133,13 @@ if (wants("hotpath")) {
   if (r.status !== 0) process.exitCode = 1;
 }
 
+if (wants("profiles")) {
+  const r = spawnSync(process.execPath, ["--expose-gc", join(root, "scripts/bench/profiles.mjs")], {
+    stdio: "inherit",
+  });
+  if (r.status !== 0) process.exitCode = 1;
+}
+
 if (wants("capture") && existsSync(join(root, "scripts/bench/capture-load.mjs"))) {
   if (process.getuid?.() === 0) {
     console.log("\n## Live capture over veth (namespaces created and removed by the benchmark)\n");

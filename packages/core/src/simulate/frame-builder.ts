@@ -282,3 +282,20 @@ export function concat(chunks: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** The Ethernet group address of an IPv4 multicast group (RFC 1112 §6.4: 01:00:5e + low 23 bits). */
+export function ipv4MulticastMac(group: number): number {
+  return 0x01005e000000 + (group & 0x7fffff);
+}
+
+/** An SSDP search request (UPnP Device Architecture 1.1 §1.3.2), sent to 239.255.255.250:1900. */
+export function ssdpSearchPayload(searchTarget = "ssdp:all", maxWaitSeconds = 2): Uint8Array {
+  return encoder.encode(
+    "M-SEARCH * HTTP/1.1\r\n" +
+      "HOST: 239.255.255.250:1900\r\n" +
+      'MAN: "ssdp:discover"\r\n' +
+      `MX: ${maxWaitSeconds}\r\n` +
+      `ST: ${searchTarget}\r\n` +
+      "\r\n",
+  );
+}

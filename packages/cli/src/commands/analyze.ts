@@ -7,7 +7,8 @@ import { formatReportText } from "../report-text.js";
 import { UsageError } from "../usage-error.js";
 
 const HELP = `Usage: heimdal analyze [--learn FILE]... FILE... [--format json|text]
-       heimdal analyze --interface IFACE --duration SECONDS [--filter BPF] [--format json|text]
+       heimdal analyze --interface IFACE --duration SECONDS [--filter BPF] [--offline-after S]
+                       [--active-scan] [--format json|text]
 
 Replays capture files (classic pcap or pcapng, detected from the magic number) through the
 packet pipeline and prints what it found. JSON output is a stable contract (docs/analyze-json.md).
@@ -17,7 +18,11 @@ packet pipeline and prints what it found. JSON output is a stable contract (docs
   --interface IFACE   capture live from IFACE instead of files
   --duration SECONDS  how long to capture live (required with --interface)
   --filter BPF        BPF filter for live capture (tcpdump syntax)
-  --offline-after S   seconds of silence before a device is offline (default 300)`;
+  --offline-after S   seconds of silence before a device is offline (default 300)
+  --active-scan       with --interface: also ask who is there (an ARP request to every
+                      address of the interface's IPv4 subnet, at most /22, 50 per second; an
+                      mDNS service query; an SSDP M-SEARCH), at the start and every 30 minutes;
+                      marks the default route's gateway (see docs/cli.md)`;
 
 export async function runAnalyze(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv);
@@ -45,8 +50,10 @@ export async function runAnalyze(argv: string[]): Promise<number> {
       filter: values.filter ?? "",
     };
     if (offlineAfter !== undefined) live.offlineAfterSeconds = offlineAfter;
+    if (values["active-scan"]) live.activeScan = true;
     report = await analyzeLive(live);
   } else {
+    if (values["active-scan"]) throw new UsageError("--active-scan needs --interface (it scans a live network)");
     if (positionals.length === 0)
       throw new UsageError("analyze needs a capture FILE (or --interface IFACE --duration S)");
     report = analyzeFiles(values.learn ?? [], positionals, offlineAfter);
@@ -75,6 +82,7 @@ function parseOptions(argv: string[]) {
         duration: { type: "string" },
         filter: { type: "string" },
         "offline-after": { type: "string" },
+        "active-scan": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });

@@ -10,7 +10,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { endianness, networkInterfaces } from "node:os";
+import { endianness, type NetworkInterfaceInfo, networkInterfaces } from "node:os";
 import {
   formatIpv6Groups,
   type Ipv4Assignment,
@@ -29,7 +29,7 @@ export interface NetconfigSources {
   /** A file's text, or undefined when it does not exist or cannot be read. */
   readFile(path: string): string | undefined;
   /** os.networkInterfaces(), for addresses when ip is not installed. */
-  interfaces(): NodeJS.Dict<import("node:os").NetworkInterfaceInfo[]>;
+  interfaces(): NodeJS.Dict<NetworkInterfaceInfo[]>;
   /** Byte order of /proc/net/route's hexadecimal addresses: the machine's own. */
   endianness: "LE" | "BE";
 }
@@ -283,9 +283,7 @@ export function parseIpAddrJson(json: string, what = "ip -j addr"): InterfaceAdd
 }
 
 /** The same from os.networkInterfaces(), when iproute2 is not installed. */
-export function addressesFromNode(
-  interfaces: NodeJS.Dict<import("node:os").NetworkInterfaceInfo[]>,
-): InterfaceAddresses[] {
+export function addressesFromNode(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): InterfaceAddresses[] {
   return Object.entries(interfaces).map(([name, infos = []]) => {
     const mac = infos.map((i) => i.mac.toLowerCase()).find((m) => MAC_PATTERN.test(m) && m !== "00:00:00:00:00:00");
     const ipv4 = infos.flatMap((info) => {

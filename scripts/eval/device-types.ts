@@ -1,39 +1,50 @@
 /**
- * Measures device classification on labelled captures: per device, the type, vendor and name we
- * derive next to the truth, then type and vendor accuracy per dataset.
+ * Measures device identification on labelled captures: per device, the type, vendor and name
+ * derived next to the truth, then type and vendor accuracy per dataset.
  *
- *   npx vite-node scripts/eval/device-types.ts [-- --json]
+ *   npm run eval:devices [-- [--evidence heimdal|tshark] [--json]]
  *
- * Evidence comes through one boundary, `EvidenceSource` (a capture file in, ClassificationInput
- * per source MAC out). Today that is `evidenceFromTshark`, which reads the identity evidence with
- * tshark into exactly the DeviceFingerprint shape; Heimdal's own discovery plugs in beside it as
- * `evidenceFromHeimdal(file)`, and `evaluate(source)` compares the two on the same truth.
+ * Evidence comes through one boundary, `EvidenceSource` (a device's capture files in, per source
+ * MAC the classifier's input and, when the source concludes itself, its conclusions):
+ * - `evidenceFromHeimdal` (the default) replays the files through Heimdal's own pipeline in this
+ *   process, exactly as `heimdal analyze --format json FILE...` does: core's PacketPipeline with
+ *   the shipped rules (createDefaultClassifier) and the IEEE registry (OuiVendorLookup), files read
+ *   by CaptureFileReader over NodeFileSource. Type, vendor and name are the pipeline's own.
+ * - `evidenceFromTshark` is the cross-check: an independent reading of the same evidence with
+ *   tshark, classified here with the same rules. `--evidence tshark` prints that evaluation and,
+ *   after it, every place where the two readings disagree (`compareEvidence`).
+ *
+ * In-process rather than spawning the built CLI: no build step, no JSON round trip, and the
+ * whole run takes a few seconds; the report it reads is the same `AnalysisReport` object the CLI
+ * prints, so `observationsFromReport` also accepts the CLI's JSON.
  */
 import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { PacketPipeline } from "../../packages/core/src/analyze/packet-pipeline.js";
+import type { AnalysisReport } from "../../packages/core/src/analyze/report.js";
 import { createDefaultClassifier } from "../../packages/core/src/discovery/default-classifier.js";
 import type { ClassificationInput } from "../../packages/core/src/discovery/device-classifier.js";
 import type { DeviceFingerprint, DeviceType } from "../../packages/core/src/discovery/device-record.js";
 import type { FiredRule, RuleClassifier } from "../../packages/core/src/discovery/rule-classifier.js";
+import { parseMac } from "../../packages/core/src/packet/address.js";
+import { CaptureFileReader } from "../../packages/core/src/packet/capture-file-reader.js";
 import { ja4 } from "../../packages/core/src/packet/ja4.js";
 import { parseTlsClientHello } from "../../packages/core/src/packet/tls-client-hello.js";
+import { ouiVendors } from "../../packages/platform/src/data/oui-vendors.js";
+import { NodeFileSource } from "../../packages/platform/src/file/node-file-source.js";
 
 const execFileAsync = promisify(execFile);
 
 export const DATA_ROOT = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 
-/** Identity evidence per source MAC (lower-case, colon-separated) seen in one capture. */
-export type EvidenceSource = (file: string) => Promise<Map<string, ClassificationInput>>;
-
 export interface LabelledDevice {
   dataset: string;
   /** The identity: the folder (iot-sentinel), the device id (tj-oconnor-iot) or the host name (ndpi). */
   device: string;
-  /** Capture files relative to DATA_ROOT; evidence from all of them is merged. */
+  /** Capture files relative to DATA_ROOT, read together as one analysis (`heimdal analyze FILE...`). */
   files: string[];
   mac: string;
   type: DeviceType;
@@ -163,12 +174,93 @@ export async function labelledDevices(dataRoot = DATA_ROOT): Promise<LabelledDev
   return devices;
 }
 
+// ---- the evidence boundary
+
+/** What a source concluded about one device itself: Heimdal's pipeline does, tshark does not. */
+export interface DerivedIdentity {
+  type: DeviceType;
+  confidence: number;
+  vendor: string | null;
+  name: string | null;
+  model: string | null;
+  os: string | null;
+}
+
+export interface DeviceObservation {
+  /** The identity evidence, as the classifier sees it. */
+  input: ClassificationInput;
+  /** The source's own conclusions; null when the evaluation classifies `input` itself. */
+  derived: DerivedIdentity | null;
+}
+
+/**
+ * Reads one analysis (capture files, in order) and returns per source MAC (lower-case,
+ * colon-separated) what it found. The classifier is the one under evaluation.
+ */
+export type EvidenceSource = (
+  files: readonly string[],
+  classifier: RuleClassifier,
+) => Promise<Map<string, DeviceObservation>>;
+
+export type EvidenceName = "heimdal" | "tshark";
+
+// ---- evidence from Heimdal
+
+/** Replays the files through core's PacketPipeline, as `heimdal analyze FILE...` does. */
+export const evidenceFromHeimdal: EvidenceSource = async (files, classifier) => {
+  const pipeline = new PacketPipeline({ classifier, vendors: ouiVendors() });
+  for (const file of files) {
+    const reader = new CaptureFileReader(new NodeFileSource(file), { name: file });
+    try {
+      reader.open();
+      for (let batch = reader.nextBatch(); batch; batch = reader.nextBatch()) pipeline.processBatch(batch);
+    } finally {
+      reader.close();
+    }
+    pipeline.addSource(file, reader.problems, reader.stats.skippedUnsupported);
+  }
+  return observationsFromReport(pipeline.finish());
+};
+
+/** The devices of an analysis report (the `heimdal analyze --format json` contract), by every MAC they used. */
+export function observationsFromReport(report: AnalysisReport): Map<string, DeviceObservation> {
+  const result = new Map<string, DeviceObservation>();
+  for (const device of report.devices) {
+    const observation: DeviceObservation = {
+      input: {
+        mac: device.mac,
+        vendor: device.vendor,
+        randomizedMac: device.randomizedMac,
+        hostnames: [...new Set(device.hostnames.map((h) => h.name))],
+        fingerprint: device.fingerprint,
+      },
+      derived: {
+        type: device.type as DeviceType,
+        confidence: device.typeConfidence,
+        vendor: device.vendor,
+        name: device.hostname,
+        model: device.model,
+        os: device.os,
+      },
+    };
+    for (const mac of device.macs) result.set(mac, observation);
+  }
+  return result;
+}
+
 // ---- evidence from tshark
 
 const TSHARK_FIELDS = [
   "eth.src",
+  "ip.src",
+  "ip.dst",
+  "ipv6.src",
+  "ipv6.dst",
   "udp.srcport",
   "udp.dstport",
+  "tcp.srcport",
+  "tcp.flags.syn",
+  "tcp.flags.ack",
   "dhcp.type",
   "dhcp.option.hostname",
   "dhcp.option.vendor_class_id",
@@ -180,6 +272,9 @@ const TSHARK_FIELDS = [
   "dns.resp.name",
   "dns.ptr.domain_name",
   "dns.txt",
+  "http.request.method",
+  "http.response",
+  "http.unknown_header",
   "http.user_agent",
   "http.server",
   "tls.handshake.type",
@@ -193,20 +288,34 @@ const TSHARK_FIELDS = [
 
 type Layers = Partial<Record<(typeof TSHARK_FIELDS)[number], string[]>>;
 
+const LAN_SOURCE = [
+  "ip.src == 10.0.0.0/8",
+  "ip.src == 172.16.0.0/12",
+  "ip.src == 192.168.0.0/16",
+  "ip.src == 169.254.0.0/16",
+  "ip.src == 100.64.0.0/10",
+  "ipv6.src == fe80::/10",
+  "ipv6.src == fc00::/7",
+].join(" or ");
+
 const TSHARK_FILTER = [
   "dhcp.type == 1",
   "(mdns and dns.flags.response == 1)",
   "(dns and dns.flags.response == 0 and udp.dstport == 53)",
-  "(ssdp and (http.server or http.user_agent))",
+  "ssdp",
   "(http.request and http.user_agent)",
+  "(http.response and tcp)",
   "tls.handshake.type == 1",
   "nbns",
   "browser.server",
+  "(tcp.flags.syn == 1 and tcp.flags.ack == 1)",
+  `(udp and (${LAN_SOURCE}))`,
 ].join(" or ");
 
 /** TXT keys that name a model: AirPlay/device-info model=, Cast md=, IPP ty= and usb_MDL=, D-Link model_number=. */
 const MDNS_MODEL_KEYS = /^(?:model|md|ty|usb_mdl|model_number)=(.+)$/i;
-const MAX_LIST = 64;
+/** As Heimdal's device map bounds each fingerprint list (fingerprintListLimit), so both keep the same newest values. */
+const MAX_LIST = 16;
 
 /** A bounded list of distinct values, newest last (a repeat moves to the end). */
 class RecentSet {
@@ -222,71 +331,80 @@ class RecentSet {
   }
 }
 
+const LIST_FIELDS = [
+  "mdnsServices",
+  "mdnsNames",
+  "mdnsModels",
+  "ssdpServers",
+  "userAgents",
+  "ja4",
+  "tlsServerNames",
+  "dnsNames",
+  "netbiosNames",
+  "ssdpDeviceTypes",
+  "serverPorts",
+  "httpServers",
+] as const satisfies readonly (keyof DeviceFingerprint)[];
+
+const SCALAR_FIELDS = ["dhcpParameterList", "dhcpVendorClass", "dhcpClientId"] as const;
+
+type ListField = (typeof LIST_FIELDS)[number];
+
 interface DeviceEvidence {
   dhcpHostnames: RecentSet;
   otherHostnames: RecentSet;
   dhcpParameterList?: string;
   dhcpVendorClass?: string;
   dhcpClientId?: string;
-  mdnsServices: RecentSet;
-  mdnsNames: RecentSet;
-  mdnsModels: RecentSet;
-  ssdpServers: RecentSet;
-  userAgents: RecentSet;
-  ja4: RecentSet;
-  tlsServerNames: RecentSet;
-  dnsNames: RecentSet;
-  netbiosNames: RecentSet;
+  lists: Record<ListField, RecentSet>;
 }
 
 function emptyEvidence(): DeviceEvidence {
-  return {
-    dhcpHostnames: new RecentSet(),
-    otherHostnames: new RecentSet(),
-    mdnsServices: new RecentSet(),
-    mdnsNames: new RecentSet(),
-    mdnsModels: new RecentSet(),
-    ssdpServers: new RecentSet(),
-    userAgents: new RecentSet(),
-    ja4: new RecentSet(),
-    tlsServerNames: new RecentSet(),
-    dnsNames: new RecentSet(),
-    netbiosNames: new RecentSet(),
-  };
+  const lists = Object.fromEntries(LIST_FIELDS.map((f) => [f, new RecentSet()])) as Record<ListField, RecentSet>;
+  return { dhcpHostnames: new RecentSet(), otherHostnames: new RecentSet(), lists };
 }
 
 /**
  * Reads a capture's identity evidence with tshark: per source MAC, DHCP options 12, 55, 60 and
  * 61 from client messages; mDNS host names, service types, instance names and TXT models from
  * responses the device sends (never from its queries: asking for _googlecast does not make a
- * phone a Chromecast); SSDP SERVER and USER-AGENT; HTTP user agents; TLS SNI and JA4 (computed
- * with Heimdal's ClientHello parser: this tshark predates JA4); DNS query names; NetBIOS names
- * the device registers or announces. The vendor is the IEEE registry organisation of the OUI.
+ * phone a Chromecast); SSDP SERVER, USER-AGENT and the UPnP types of NOTIFY NT, response ST and
+ * USN; HTTP user agents, and the Server header of HTTP responses from a LAN address; TLS SNI and
+ * JA4 (computed with Heimdal's ClientHello parser: this tshark predates JA4); DNS query names;
+ * NetBIOS names the device registers or announces; server ports (a SYN+ACK from a LAN address,
+ * or a UDP reply from a port below 49152 to a LAN host that sent to that port first). The
+ * vendor is the IEEE registry organisation of the OUI. Several files are read one by one and
+ * their evidence merged.
  */
-export const evidenceFromTshark: EvidenceSource = async (file) => {
-  const args = ["-n", "-r", file, "-d", "tcp.port==8883,tls", "-Y", TSHARK_FILTER, "-T", "json"];
-  for (const field of TSHARK_FIELDS) args.push("-e", field);
-  const { stdout } = await execFileAsync("tshark", args, { maxBuffer: 512 * 1024 * 1024 });
-  const frames = JSON.parse(stdout === "" ? "[]" : stdout) as { _source: { layers: Layers } }[];
+export const evidenceFromTshark: EvidenceSource = async (files) => {
   const byMac = new Map<string, DeviceEvidence>();
-  for (const frame of frames) {
-    const layers = frame._source.layers;
-    const mac = layers["eth.src"]?.[0];
-    if (mac === undefined) continue;
-    let evidence = byMac.get(mac);
-    if (evidence === undefined) {
-      evidence = emptyEvidence();
-      byMac.set(mac, evidence);
+  for (const file of files) {
+    const args = ["-n", "-r", file, "-d", "tcp.port==8883,tls", "-Y", TSHARK_FILTER, "-T", "json"];
+    for (const field of TSHARK_FIELDS) args.push("-e", field);
+    const { stdout } = await execFileAsync("tshark", args, { maxBuffer: 512 * 1024 * 1024 });
+    const frames = JSON.parse(stdout === "" ? "[]" : stdout) as { _source: { layers: Layers } }[];
+    // UDP requests of this file awaiting a reply: "asker address|asker port|service port".
+    const pending = new Set<string>();
+    for (const frame of frames) {
+      const layers = frame._source.layers;
+      const mac = layers["eth.src"]?.[0];
+      if (mac === undefined) continue;
+      let evidence = byMac.get(mac);
+      if (evidence === undefined) {
+        evidence = emptyEvidence();
+        byMac.set(mac, evidence);
+      }
+      addFrameEvidence(evidence, layers);
+      addUdpExchange(evidence, layers, pending);
     }
-    addFrameEvidence(evidence, layers);
   }
-  const table = await ouiTable();
-  const result = new Map<string, ClassificationInput>();
-  for (const [mac, evidence] of byMac) result.set(mac, toClassificationInput(mac, evidence, table));
+  const result = new Map<string, DeviceObservation>();
+  for (const [mac, evidence] of byMac) result.set(mac, { input: toClassificationInput(mac, evidence), derived: null });
   return result;
 };
 
 function addFrameEvidence(e: DeviceEvidence, l: Layers): void {
+  const lists = e.lists;
   const udpPorts = [l["udp.srcport"]?.[0], l["udp.dstport"]?.[0]];
   if (l["dhcp.type"]?.[0] === "1") {
     e.dhcpHostnames.add(l["dhcp.option.hostname"]?.[0]);
@@ -299,23 +417,33 @@ function addFrameEvidence(e: DeviceEvidence, l: Layers): void {
   }
   if (udpPorts.includes("5353") && l["dns.flags.response"]?.[0] === "1") {
     for (const name of [...(l["dns.resp.name"] ?? []), ...(l["dns.ptr.domain_name"] ?? [])]) addMdnsName(e, name);
-    for (const txt of l["dns.txt"] ?? []) e.mdnsModels.add(MDNS_MODEL_KEYS.exec(txt)?.[1]?.trim());
+    for (const txt of l["dns.txt"] ?? []) lists.mdnsModels.add(MDNS_MODEL_KEYS.exec(txt)?.[1]?.trim());
   }
   if (l["udp.dstport"]?.[0] === "53" && l["dns.flags.response"]?.[0] === "0") {
-    for (const name of l["dns.qry.name"] ?? []) e.dnsNames.add(name.toLowerCase().replace(/\.$/, ""));
+    for (const raw of l["dns.qry.name"] ?? []) {
+      // As Heimdal: names with a dot, not .local or reverse (.arpa) names.
+      const name = raw.toLowerCase().replace(/\.$/, "");
+      if (name.includes(".") && !name.endsWith(".local") && !name.endsWith(".arpa")) lists.dnsNames.add(name);
+    }
   }
   if (udpPorts.includes("1900")) {
-    for (const server of l["http.server"] ?? []) e.ssdpServers.add(server.trim());
+    for (const server of l["http.server"] ?? []) lists.ssdpServers.add(server.trim());
+    addSsdpTypes(e, l);
+  } else if (l["http.response"] !== undefined && l["tcp.srcport"] !== undefined && isLanSource(l)) {
+    for (const server of l["http.server"] ?? []) lists.httpServers.add(server.trim());
   }
-  for (const agent of l["http.user_agent"] ?? []) e.userAgents.add(agent.trim());
+  for (const agent of l["http.user_agent"] ?? []) lists.userAgents.add(agent.trim());
   if (l["tls.handshake.type"]?.includes("1")) {
-    for (const name of l["tls.handshake.extensions_server_name"] ?? []) e.tlsServerNames.add(name.toLowerCase());
+    for (const name of l["tls.handshake.extensions_server_name"] ?? []) lists.tlsServerNames.add(name.toLowerCase());
     const payload = l["tcp.payload"]?.[0];
     if (payload !== undefined) {
       const bytes = Buffer.from(payload.replace(/:/g, ""), "hex");
       const hello = parseTlsClientHello(bytes, 0, bytes.length);
-      if (hello.ok) e.ja4.add(ja4(hello.value));
+      if (hello.ok) lists.ja4.add(ja4(hello.value));
     }
+  }
+  if (l["tcp.flags.syn"]?.[0] === "1" && l["tcp.flags.ack"]?.[0] === "1" && isLanSource(l)) {
+    lists.serverPorts.add(`tcp/${l["tcp.srcport"]?.[0]}`);
   }
   const nbnsOpcode = l["nbns.flags.opcode"]?.[0];
   // Registration (5), refresh (8, 9) and positive responses name the sender; queries name others.
@@ -323,6 +451,63 @@ function addFrameEvidence(e: DeviceEvidence, l: Layers): void {
     for (const name of l["nbns.name"] ?? []) addNetbiosName(e, name);
   }
   for (const name of l["browser.server"] ?? []) addNetbiosName(e, name);
+}
+
+/** NT of a NOTIFY, ST of a search response, and the type part of USN; never an M-SEARCH's ST. */
+function addSsdpTypes(e: DeviceEvidence, l: Layers): void {
+  const method = l["http.request.method"]?.[0];
+  const response = l["http.response"] !== undefined;
+  if (!response && method !== "NOTIFY") return;
+  const wanted = response ? /^(?:ST|USN)$/i : /^(?:NT|USN)$/i;
+  // tshark keeps SSDP's own headers (NT, ST, USN) as "unknown" HTTP headers, "NT: value\r\n".
+  for (const line of l["http.unknown_header"] ?? []) {
+    const header = /^([A-Za-z0-9-]+):[ \t]*(.*?)\s*$/s.exec(line.replace(/\\r\\n$/, ""));
+    if (header === null || !wanted.test(header[1] ?? "")) continue;
+    const value = header[2] ?? "";
+    const type = (value.includes("::") ? value.slice(value.indexOf("::") + 2) : value).trim();
+    if (type !== "" && !/^(?:uuid:|upnp:rootdevice$|ssdp:all$|urn:[^:]*:service:)/i.test(type))
+      e.lists.ssdpDeviceTypes.add(type);
+  }
+}
+
+/** A UDP reply from a LAN address and a port below 49152 to the LAN host and port that sent to it first. */
+function addUdpExchange(e: DeviceEvidence, l: Layers, pending: Set<string>): void {
+  const sport = Number(l["udp.srcport"]?.[0] ?? 0);
+  const dport = Number(l["udp.dstport"]?.[0] ?? 0);
+  const src = l["ip.src"]?.[0] ?? l["ipv6.src"]?.[0];
+  const dst = l["ip.dst"]?.[0] ?? l["ipv6.dst"]?.[0];
+  if (sport === 0 || dport === 0 || src === undefined || dst === undefined || !isLanAddress(src)) return;
+  if (sport < 49152 && isLanAddress(dst) && pending.has(`${dst}|${dport}|${sport}`)) {
+    e.lists.serverPorts.add(`udp/${sport}`);
+    return;
+  }
+  // Requests come from a client port (1024 and up) or from the service port itself (NTP).
+  if (dport < 49152 && (sport >= 1024 || sport === dport) && !isPublicAddress(dst))
+    pending.add(`${src}|${sport}|${dport}`);
+}
+
+function isLanSource(l: Layers): boolean {
+  const src = l["ip.src"]?.[0] ?? l["ipv6.src"]?.[0];
+  return src !== undefined && isLanAddress(src);
+}
+
+/** Private, shared, link-local IPv4 (not a broadcast .255) and IPv6 link-local or unique-local. */
+function isLanAddress(address: string): boolean {
+  if (address.includes(":")) return /^f[cd]|^fe[89ab]/i.test(address);
+  const [a, b, , d] = address.split(".").map(Number) as [number, number, number, number];
+  const lan =
+    a === 10 ||
+    (a === 172 && b >= 16 && b < 32) ||
+    (a === 192 && b === 168) ||
+    (a === 169 && b === 254) ||
+    (a === 100 && b >= 64 && b < 128);
+  return lan && d !== 255;
+}
+
+function isPublicAddress(address: string): boolean {
+  if (address.includes(":")) return /^[23]/.test(address);
+  const [a] = address.split(".").map(Number) as [number];
+  return a !== 0 && a !== 127 && a < 224 && !isLanAddress(address) && !address.endsWith(".255");
 }
 
 function dhcpOptionValue(l: Layers, option: string): string | undefined {
@@ -343,10 +528,11 @@ function addMdnsName(e: DeviceEvidence, raw: string): void {
   if (service !== null) {
     const type = service[2]?.toLowerCase();
     const instance = service[1];
-    if (type === undefined || type === "_services._dns-sd._udp") return;
+    // "_services._dns-sd._udp.local" is the service enumeration name, not a service.
+    if (type === undefined || (instance === "_services" && type === "_dns-sd._udp")) return;
     if (instance?.endsWith("._sub")) return; // subtype PTR: "_printer._sub._http._tcp"
-    e.mdnsServices.add(type);
-    if (instance !== undefined && !instance.startsWith("_")) e.mdnsNames.add(instance.trim());
+    e.lists.mdnsServices.add(type);
+    if (instance !== undefined && !instance.startsWith("_")) e.lists.mdnsNames.add(instance);
     return;
   }
   const host = name.slice(0, -".local".length);
@@ -356,25 +542,18 @@ function addMdnsName(e: DeviceEvidence, raw: string): void {
 function addNetbiosName(e: DeviceEvidence, raw: string): void {
   const name = raw.replace(/<[0-9a-f]{2}>.*$/i, "").trim();
   if (name === "" || name.startsWith("*") || name.startsWith("\u0001")) return;
-  e.netbiosNames.add(name);
+  e.lists.netbiosNames.add(name);
 }
 
-function toClassificationInput(mac: string, e: DeviceEvidence, table: Map<string, string>): ClassificationInput {
+function toClassificationInput(mac: string, e: DeviceEvidence): ClassificationInput {
   const randomizedMac = isRandomizedMac(mac);
-  const fingerprint: DeviceFingerprint = {
-    mdnsServices: e.mdnsServices.toArray(),
-    mdnsNames: e.mdnsNames.toArray(),
-    mdnsModels: e.mdnsModels.toArray(),
-    ssdpServers: e.ssdpServers.toArray(),
-    userAgents: e.userAgents.toArray(),
-    ja4: e.ja4.toArray(),
-    tlsServerNames: e.tlsServerNames.toArray(),
-    dnsNames: e.dnsNames.toArray(),
-    netbiosNames: e.netbiosNames.toArray(),
-  };
-  if (e.dhcpParameterList !== undefined) fingerprint.dhcpParameterList = e.dhcpParameterList;
-  if (e.dhcpVendorClass !== undefined) fingerprint.dhcpVendorClass = e.dhcpVendorClass;
-  if (e.dhcpClientId !== undefined) fingerprint.dhcpClientId = e.dhcpClientId;
+  const fingerprint = Object.fromEntries(
+    LIST_FIELDS.map((f) => [f, e.lists[f].toArray()]),
+  ) as unknown as DeviceFingerprint;
+  for (const key of SCALAR_FIELDS) {
+    const value = e[key];
+    if (value !== undefined) fingerprint[key] = value;
+  }
   const hostnames = new RecentSet();
   // DHCP names first, newest first: the name the device gives itself; then mDNS and NetBIOS names.
   for (const name of [
@@ -384,63 +563,17 @@ function toClassificationInput(mac: string, e: DeviceEvidence, table: Map<string
   ]) {
     hostnames.add(name);
   }
+  const macNumber = parseMac(mac);
   return {
     mac,
-    vendor: randomizedMac ? null : (table.get(ouiKey(mac)) ?? null),
+    vendor: randomizedMac || macNumber === undefined ? null : (ouiVendors().vendorOf(macNumber) ?? null),
     randomizedMac,
     hostnames: hostnames.toArray(),
     fingerprint,
   };
 }
 
-function mergeInputs(a: ClassificationInput, b: ClassificationInput): ClassificationInput {
-  const union = (x: readonly string[], y: readonly string[]) => {
-    const set = new RecentSet();
-    for (const v of [...x, ...y]) set.add(v);
-    return set.toArray();
-  };
-  const fa = a.fingerprint;
-  const fb = b.fingerprint;
-  const fingerprint: DeviceFingerprint = {
-    mdnsServices: union(fa.mdnsServices, fb.mdnsServices),
-    mdnsNames: union(fa.mdnsNames, fb.mdnsNames),
-    mdnsModels: union(fa.mdnsModels, fb.mdnsModels),
-    ssdpServers: union(fa.ssdpServers, fb.ssdpServers),
-    userAgents: union(fa.userAgents, fb.userAgents),
-    ja4: union(fa.ja4, fb.ja4),
-    tlsServerNames: union(fa.tlsServerNames, fb.tlsServerNames),
-    dnsNames: union(fa.dnsNames, fb.dnsNames),
-    netbiosNames: union(fa.netbiosNames, fb.netbiosNames),
-  };
-  for (const key of ["dhcpParameterList", "dhcpVendorClass", "dhcpClientId"] as const) {
-    const value = fb[key] ?? fa[key];
-    if (value !== undefined) fingerprint[key] = value;
-  }
-  return { ...b, hostnames: union(a.hostnames, b.hostnames), fingerprint };
-}
-
 // ---- vendors
-
-let ouiCache: Promise<Map<string, string>> | undefined;
-
-/** oui-data's index.json: 6 hex digits → "Organisation\naddress…"; the first line is the name. */
-export function ouiTable(): Promise<Map<string, string>> {
-  ouiCache ??= (async () => {
-    const file = createRequire(import.meta.url).resolve("oui-data");
-    const raw = JSON.parse(await readFile(file, "utf8")) as Record<string, string>;
-    const table = new Map<string, string>();
-    for (const [oui, text] of Object.entries(raw)) table.set(oui.toUpperCase(), text.split("\n")[0]?.trim() ?? "");
-    return table;
-  })();
-  return ouiCache;
-}
-
-function ouiKey(mac: string): string {
-  return mac
-    .replace(/[^0-9a-f]/gi, "")
-    .slice(0, 6)
-    .toUpperCase();
-}
 
 function isRandomizedMac(mac: string): boolean {
   // The locally administered bit (IEEE 802, bit 1 of the first octet): "private" addresses.
@@ -496,7 +629,7 @@ export interface EvaluationRow {
   truthType: DeviceType;
   derivedType: DeviceType;
   confidence: number;
-  /** Every rule that fired, strongest first (including those for other types). */
+  /** Every rule that fired on the evidence, strongest first (including those for other types). */
   fired: FiredRule[];
   truthVendor: string | null;
   derivedVendor: string | null;
@@ -506,6 +639,8 @@ export interface EvaluationRow {
   typeCorrect: boolean;
   /** Null when the truth has no registered vendor. */
   vendorCorrect: boolean | null;
+  /** The evidence the row was derived from; empty lists when the device was not seen. */
+  evidence: ClassificationInput;
 }
 
 export interface DatasetScore {
@@ -519,60 +654,70 @@ export interface DatasetScore {
 }
 
 export interface Evaluation {
+  evidence: EvidenceName | "custom";
   rulesVersion: string;
   rows: EvaluationRow[];
   scores: DatasetScore[];
 }
 
 export interface EvaluateOptions {
-  source?: EvidenceSource;
+  /** "heimdal" (default), "tshark", or a source of one's own. */
+  evidence?: EvidenceName | EvidenceSource;
   classifier?: RuleClassifier;
   dataRoot?: string;
   /** Only these datasets (default: all). */
   datasets?: readonly string[];
 }
 
+const SOURCES: Readonly<Record<EvidenceName, EvidenceSource>> = {
+  heimdal: evidenceFromHeimdal,
+  tshark: evidenceFromTshark,
+};
+
 export async function evaluate(options: EvaluateOptions = {}): Promise<Evaluation> {
-  const source = options.source ?? evidenceFromTshark;
+  const evidence = options.evidence ?? "heimdal";
+  const source = typeof evidence === "string" ? SOURCES[evidence] : evidence;
   const classifier = options.classifier ?? createDefaultClassifier();
   const dataRoot = options.dataRoot ?? DATA_ROOT;
   const devices = (await labelledDevices(dataRoot)).filter(
     (d) => options.datasets === undefined || options.datasets.includes(d.dataset),
   );
-  // Each capture is read once, with a little parallelism: tshark start-up dominates small files.
-  const files = [...new Set(devices.flatMap((d) => d.files))];
-  const evidence = new Map<string, Map<string, ClassificationInput>>();
-  await runLimited(files, 3, async (file) => {
-    evidence.set(file, await source(path.join(dataRoot, file)));
+  // Each analysis (a device's files) runs once; devices that share a capture share its analysis.
+  // A little parallelism helps tshark, whose start-up dominates small files.
+  const analyses = new Map<string, readonly string[]>(devices.map((d) => [analysisKey(d.files), d.files]));
+  const observed = new Map<string, Map<string, DeviceObservation>>();
+  await runLimited([...analyses], 3, async ([key, files]) => {
+    observed.set(
+      key,
+      await source(
+        files.map((f) => path.join(dataRoot, f)),
+        classifier,
+      ),
+    );
   });
-  const table = await ouiTable();
   const rows = devices.map((device) => {
-    let input: ClassificationInput | undefined;
-    for (const file of device.files) {
-      const found = evidence.get(file)?.get(device.mac);
-      if (found !== undefined) input = input === undefined ? found : mergeInputs(input, found);
-    }
-    input ??= emptyInput(device.mac, table);
-    const result = classifier.classify(input);
-    const derivedVendor = input.vendor;
+    const observation = observed.get(analysisKey(device.files))?.get(device.mac) ?? unseen(device.mac);
+    const input = observation.input;
+    const derived = observation.derived ?? classifyHere(classifier, input);
     return {
       dataset: device.dataset,
       device: device.device,
       mac: device.mac,
       truthType: device.type,
-      derivedType: result.type.value,
-      confidence: result.type.confidence,
+      derivedType: derived.type,
+      confidence: derived.confidence,
       fired: classifier.explain(input),
       truthVendor: device.vendor,
-      derivedVendor,
-      derivedName: input.hostnames[0] ?? input.fingerprint.mdnsNames[0] ?? null,
-      derivedModel: result.model?.value ?? null,
-      derivedOs: result.os?.value ?? null,
-      typeCorrect: result.type.value === device.type,
+      derivedVendor: derived.vendor,
+      derivedName: derived.name,
+      derivedModel: derived.model,
+      derivedOs: derived.os,
+      typeCorrect: derived.type === device.type,
       vendorCorrect:
         device.vendor === null
           ? null
-          : derivedVendor !== null && normalizeVendor(derivedVendor) === normalizeVendor(device.vendor),
+          : derived.vendor !== null && normalizeVendor(derived.vendor) === normalizeVendor(device.vendor),
+      evidence: input,
     } satisfies EvaluationRow;
   });
   const datasets = [...new Set(rows.map((r) => r.dataset))];
@@ -591,11 +736,34 @@ export async function evaluate(options: EvaluateOptions = {}): Promise<Evaluatio
       vendorAccuracy: withVendor.length === 0 ? 1 : vendorCorrect / withVendor.length,
     };
   });
-  return { rulesVersion: classifier.version, rows, scores };
+  return {
+    evidence: typeof evidence === "string" ? evidence : "custom",
+    rulesVersion: classifier.version,
+    rows,
+    scores,
+  };
 }
 
-function emptyInput(mac: string, table: Map<string, string>): ClassificationInput {
-  return toClassificationInput(mac, emptyEvidence(), table);
+function analysisKey(files: readonly string[]): string {
+  return files.join("\n");
+}
+
+/** For sources that only gather evidence: the rules' conclusions, and the first name seen. */
+function classifyHere(classifier: RuleClassifier, input: ClassificationInput): DerivedIdentity {
+  const result = classifier.classify(input);
+  return {
+    type: result.type.value,
+    confidence: result.type.confidence,
+    vendor: input.vendor,
+    name: input.hostnames[0] ?? input.fingerprint.mdnsNames[0] ?? null,
+    model: result.model?.value ?? null,
+    os: result.os?.value ?? null,
+  };
+}
+
+/** A device that sent nothing the source could attribute: only its MAC is known. */
+function unseen(mac: string): DeviceObservation {
+  return { input: toClassificationInput(mac, emptyEvidence()), derived: null };
 }
 
 async function runLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -607,6 +775,70 @@ async function runLimited<T>(items: readonly T[], limit: number, work: (item: T)
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+// ---- Heimdal against tshark
+
+export interface EvidenceDisagreement {
+  dataset: string;
+  device: string;
+  /** "type", "vendor", "name", "hostnames" or a fingerprint field. */
+  field: string;
+  /** What only Heimdal has (for a single value: Heimdal's value). */
+  heimdal: string[];
+  /** What only tshark has (for a single value: tshark's value). */
+  tshark: string[];
+}
+
+/**
+ * Every difference between two evaluations of the same devices, one from each source: the
+ * conclusions (type, vendor, name) and the evidence, field by field (list fields as sets).
+ */
+export function compareEvidence(heimdal: Evaluation, tshark: Evaluation): EvidenceDisagreement[] {
+  const out: EvidenceDisagreement[] = [];
+  for (const h of heimdal.rows) {
+    const t = tshark.rows.find((r) => r.dataset === h.dataset && r.device === h.device);
+    if (t === undefined) continue;
+    const add = (field: string, onlyHeimdal: string[], onlyTshark: string[]) => {
+      if (onlyHeimdal.length > 0 || onlyTshark.length > 0)
+        out.push({ dataset: h.dataset, device: h.device, field, heimdal: onlyHeimdal, tshark: onlyTshark });
+    };
+    const single = (field: string, a: string | null | undefined, b: string | null | undefined) => {
+      if ((a ?? null) !== (b ?? null)) add(field, a == null ? [] : [a], b == null ? [] : [b]);
+    };
+    const sets = (field: string, a: readonly string[], b: readonly string[]) =>
+      add(
+        field,
+        a.filter((x) => !b.includes(x)),
+        b.filter((x) => !a.includes(x)),
+      );
+    single("type", h.derivedType, t.derivedType);
+    single("vendor", h.derivedVendor, t.derivedVendor);
+    single("name", h.derivedName, t.derivedName);
+    sets("hostnames", h.evidence.hostnames, t.evidence.hostnames);
+    for (const field of SCALAR_FIELDS) single(field, h.evidence.fingerprint[field], t.evidence.fingerprint[field]);
+    for (const field of LIST_FIELDS) sets(field, h.evidence.fingerprint[field], t.evidence.fingerprint[field]);
+  }
+  return out;
+}
+
+export function formatDisagreements(disagreements: readonly EvidenceDisagreement[]): string {
+  if (disagreements.length === 0) return "Heimdal's evidence and tshark's agree on every device.";
+  const quote = (values: readonly string[]) =>
+    values.length === 0 ? "-" : values.map((v) => JSON.stringify(v)).join(", ");
+  const lines = ["Where Heimdal's evidence and tshark's disagree (field: only Heimdal | only tshark):"];
+  for (const d of disagreements) {
+    lines.push(`  ${d.dataset}/${d.device} ${d.field}: ${quote(d.heimdal)} | ${quote(d.tshark)}`);
+  }
+  return lines.join("\n");
+}
+
+// ---- output
+
+/** "→camera" for a rule that voted for another type, " (superseded)" for one that did not vote. */
+function firedNote(rule: FiredRule, derived: DeviceType): string {
+  if (rule.supersededBy !== undefined) return " (superseded)";
+  return rule.type === null || rule.type === derived ? "" : `→${rule.type}`;
 }
 
 export function formatEvaluation(evaluation: Evaluation): string {
@@ -630,14 +862,14 @@ export function formatEvaluation(evaluation: Evaluation): string {
       r.truthVendor ?? "-",
       `${r.derivedVendor ?? "-"}${r.vendorCorrect === false ? " ✗" : ""}`,
       r.derivedName ?? "-",
-      r.fired.map((f) => `${f.id}${f.type === null || f.type === r.derivedType ? "" : `→${f.type}`}`).join(", ") || "-",
+      r.fired.map((f) => `${f.id}${firedNote(f, r.derivedType)}`).join(", ") || "-",
     ]);
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => Math.min(40, (l[i] ?? "").length))));
   const cell = (text: string, i: number) =>
     i === header.length - 1 ? text : (text.length > 40 ? `${text.slice(0, 39)}…` : text).padEnd(widths[i] ?? 0);
   const out = lines.map((l) => l.map(cell).join("  ").trimEnd());
-  out.push("", `rules ${evaluation.rulesVersion}`);
+  out.push("", `evidence ${evaluation.evidence}, rules ${evaluation.rulesVersion}`);
   for (const s of evaluation.scores) {
     out.push(
       `${s.dataset}: type ${s.typeCorrect}/${s.devices} (${(s.typeAccuracy * 100).toFixed(1)}%), ` +
@@ -668,6 +900,21 @@ const isMain =
     .slice(1, 3)
     .some((arg) => path.resolve(arg) === fileURLToPath(import.meta.url) || path.basename(arg) === "vite-node");
 if (isMain) {
-  const evaluation = await evaluate();
-  console.log(process.argv.includes("--json") ? JSON.stringify(evaluation, null, 2) : formatEvaluation(evaluation));
+  const args = process.argv.slice(2);
+  const at = args.indexOf("--evidence");
+  const evidence = at === -1 ? "heimdal" : args[at + 1];
+  if (evidence !== "heimdal" && evidence !== "tshark") {
+    console.error(`--evidence must be "heimdal" or "tshark", got ${JSON.stringify(evidence ?? "")}`);
+    process.exit(2);
+  }
+  const evaluation = await evaluate({ evidence });
+  // The cross-check: tshark's reading next to Heimdal's, and where they differ.
+  const disagreements =
+    evidence === "tshark" ? compareEvidence(await evaluate({ evidence: "heimdal" }), evaluation) : [];
+  if (args.includes("--json")) {
+    console.log(JSON.stringify(evidence === "tshark" ? { ...evaluation, disagreements } : evaluation, null, 2));
+  } else {
+    console.log(formatEvaluation(evaluation));
+    if (evidence === "tshark") console.log(`\n${formatDisagreements(disagreements)}`);
+  }
 }

@@ -307,7 +307,8 @@ describe("device map", () => {
     const speaker = report.devices.find((d) => d.mac === formatMac(speakerMac))!;
     expect(speaker.hostname).toBe("Kitchen-Speaker");
     expect(speaker.hostnames).toEqual([{ name: "Kitchen-Speaker", source: "mdns" }]);
-    expect(speaker.fingerprint.mdnsServices).toEqual(["_airplay._tcp"]);
+    // The device-info TXT record's owner name is a service instance too (RFC 6763 §4.1).
+    expect(speaker.fingerprint.mdnsServices).toEqual(["_airplay._tcp", "_device-info._tcp"]);
     expect(speaker.fingerprint.mdnsNames).toEqual(["Kitchen Speaker"]);
     expect(speaker.fingerprint.mdnsModels).toEqual(["AudioAccessory5,1"]);
   });

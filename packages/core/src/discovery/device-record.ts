@@ -63,6 +63,20 @@ export interface DeviceFingerprint {
   tlsServerNames: string[];
   dnsNames: string[];
   netbiosNames: string[];
+  /**
+   * UPnP device types the device announces over SSDP (NOTIFY NT, search-response ST, the type
+   * part of USN), e.g. "urn:Belkin:device:bridge:1", and vendor targets outside the urn: scheme
+   * ("roku:ecp"); not service types, and never the targets it searches for.
+   */
+  ssdpDeviceTypes: string[];
+  /**
+   * Ports the device answered on as a server, "tcp/10000" or "udp/48899": a TCP SYN+ACK from
+   * its LAN address, or a UDP datagram from its LAN address and a port below 49152 that answers
+   * one sent to that port first.
+   */
+  serverPorts: string[];
+  /** Server headers of HTTP responses the device sent from its LAN address (its own web server). */
+  httpServers: string[];
 }
 
 export interface DeviceRecord {

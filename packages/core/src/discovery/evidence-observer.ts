@@ -7,7 +7,7 @@ import {
   isPrivateIpv4,
   parseMac,
 } from "../packet/address.js";
-import { type DecodedPacket, IpProtocol } from "../packet/decoded-packet.js";
+import { type DecodedPacket, IpProtocol, TcpFlag } from "../packet/decoded-packet.js";
 import { parseDhcp, parseDhcpv6 } from "../packet/dhcp.js";
 import { type DnsMessage, type DnsRecord, parseDns } from "../packet/dns.js";
 import { parseHttpHead } from "../packet/http-head.js";
@@ -34,6 +34,15 @@ const DNS_AAAA = 28;
 const DNS_SRV = 33;
 const DNS_TXT = 16;
 const DNS_NB = 32;
+const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
+/** IANA's dynamic range starts here (RFC 6335): a reply from below it comes from a service port. */
+const FIRST_DYNAMIC_PORT = 49152;
+/** UDP datagrams remembered as possible requests; the set is cleared when full (a reply follows within ms). */
+const MAX_PENDING_UDP_REQUESTS = 4096;
+/** (MAC, protocol, port) server sightings already recorded, so repeats cost a set lookup, not a string. */
+const MAX_SERVED_KEYS = 4096;
+/** TXT keys that name a model: device-info/AirPlay model=, Cast md=, IPP ty= and usb_MDL=, D-Link model_number=. */
+const MDNS_MODEL_KEYS = new Set(["model", "md", "ty", "usb_mdl", "model_number"]);
 
 export interface EvidenceObserverStats {
   /** Application messages parsed for evidence, by protocol. */
@@ -45,12 +54,17 @@ export interface EvidenceObserverStats {
 /**
  * Turns packets into device evidence: presence and addresses from every packet, and names,
  * fingerprints and roles from the protocols that carry them (ARP, DHCP, DHCPv6, ICMPv6 ND,
- * mDNS/DNS-SD, SSDP, NetBIOS, LLMNR, DNS, HTTP and TLS client hellos). The common case, a
- * packet of an established flow, costs a map lookup and a few comparisons; parsers run only
- * on the ports and payload shapes that carry identity.
+ * mDNS/DNS-SD, SSDP, NetBIOS, LLMNR, DNS, HTTP requests and responses, TLS client hellos), and
+ * the ports a device serves on (TCP SYN+ACK, UDP replies). The common case, a packet of an
+ * established flow, costs a map lookup and a few comparisons; parsers run only on the ports
+ * and payload shapes that carry identity.
  */
 export class EvidenceObserver {
   readonly stats: EvidenceObserverStats = { parsed: {}, malformed: {} };
+  /** Keys of recent UDP datagrams sent from a LAN address to a non-public one: requests a reply may answer. */
+  private readonly pendingUdpRequests = new Set<number>();
+  /** Keys of (MAC, protocol, port) already recorded in serverPorts. */
+  private readonly servedKeys = new Set<number>();
 
   constructor(private readonly map: DeviceMap) {}
 
@@ -69,6 +83,8 @@ export class EvidenceObserver {
     }
     if (p.ipVersion === 0) return;
     this.observeSourceAddress(state, p);
+    if (p.protocol === IpProtocol.UDP) this.observeUdpExchange(state, p);
+    else if (p.protocol === IpProtocol.TCP && (p.tcpFlags & SYN_ACK) === SYN_ACK) this.observeSynAck(state, p);
     if (p.payloadCapturedLength === 0 && p.protocol !== IpProtocol.IPV6_ICMP) return;
     if (p.protocol === IpProtocol.UDP) this.observeUdp(state, p, data);
     else if (p.protocol === IpProtocol.TCP) this.observeTcp(state, p, data);
@@ -85,6 +101,55 @@ export class EvidenceObserver {
     } else if (isPublicUnicast(words)) {
       this.map.notePublicSource(state);
     }
+  }
+
+  /** A SYN+ACK from the device's own LAN address: it accepted a connection on the source port. */
+  private observeSynAck(state: DeviceState, p: DecodedPacket): void {
+    // A router forwards the internet's SYN+ACKs with its MAC: those come from public addresses.
+    if (isLocalUnicast(p.srcAddress)) this.addServerPort(state, p.srcMac, "tcp", p.srcPort);
+  }
+
+  /**
+   * UDP servers show only by answering: a datagram from a LAN address and a service port
+   * (below 49152) to the address and port that sent one to that service port first, of this
+   * device or of everyone (broadcast and multicast discovery: Kasa 9999, SSDP M-SEARCH).
+   * Requests are remembered by a 30-bit key of (asker address, asker port, service port, target
+   * address or 0 for a group).
+   */
+  private observeUdpExchange(state: DeviceState, p: DecodedPacket): void {
+    const sport = p.srcPort;
+    const dport = p.dstPort;
+    const src = p.srcAddress;
+    const dst = p.dstAddress;
+    if (sport === 0 || dport === 0 || !isLocalUnicast(src)) return;
+    const pending = this.pendingUdpRequests;
+    const toLanHost = isLocalUnicast(dst);
+    // A reply is never also a request, and a request stays until the set is cleared, so every
+    // answer to it (A and AAAA to one DNS port) is a reply: otherwise a second answer would be
+    // remembered as a request, and the asker's next query from the same port taken for a reply.
+    if (
+      sport < FIRST_DYNAMIC_PORT &&
+      toLanHost &&
+      (pending.has(exchangeKey(dst, dport, sport, addressFold(src))) || pending.has(exchangeKey(dst, dport, sport, 0)))
+    ) {
+      this.addServerPort(state, p.srcMac, "udp", sport);
+      return;
+    }
+    // Requests come from a client port (1024 and up) or from the service port itself (NTP,
+    // NetBIOS); a datagram from a low port to another (DHCP 67 → 68) is a server speaking first.
+    if (dport < FIRST_DYNAMIC_PORT && (sport >= 1024 || sport === dport) && (toLanHost || !isPublicUnicast(dst))) {
+      if (pending.size >= MAX_PENDING_UDP_REQUESTS) pending.clear();
+      pending.add(exchangeKey(src, sport, dport, toLanHost ? addressFold(dst) : 0));
+    }
+  }
+
+  private addServerPort(state: DeviceState, mac: number, protocol: "tcp" | "udp", port: number): void {
+    const key = servedKey(mac, protocol === "tcp" ? 0 : 1, port);
+    const served = this.servedKeys;
+    if (served.has(key)) return;
+    if (served.size >= MAX_SERVED_KEYS) served.clear();
+    served.add(key);
+    this.map.addFingerprintItem(state, "serverPorts", `${protocol}/${port}`);
   }
 
   private observeUdp(state: DeviceState, p: DecodedPacket, data: Uint8Array): void {
@@ -125,8 +190,12 @@ export class EvidenceObserver {
     const at = p.payloadOffset;
     const length = p.payloadCapturedLength;
     const first = data[at]!;
-    // A TLS handshake record (0x16, version 3.x) whose first message is a ClientHello (1).
-    if (first === 0x16 && length >= 6 && data[at + 1] === 3 && data[at + 5] === 1) {
+    // A TLS handshake record (0x16, version 3.x) whose first message is a ClientHello (1), or
+    // an SSLv2-compatible ClientHello that old embedded TLS stacks still send.
+    if (
+      (first === 0x16 && length >= 6 && data[at + 1] === 3 && data[at + 5] === 1) ||
+      looksLikeSslv2Hello(data, at, length)
+    ) {
       this.count("tls");
       const parsed = parseTlsClientHello(data, at, length);
       if (!parsed.ok) {
@@ -137,6 +206,17 @@ export class EvidenceObserver {
       if (hello.serverName) this.map.addFingerprintItem(state, "tlsServerNames", hello.serverName.toLowerCase());
       const fingerprint = ja4(hello);
       if (fingerprint) this.map.addFingerprintItem(state, "ja4", fingerprint);
+      return;
+    }
+    // An HTTP response head ("HTTP/") from the device's own LAN address: its web server. A router
+    // forwards the internet's responses with its MAC, from public addresses.
+    if (first === 0x48 && length >= 12 && looksLikeHttpResponse(data, at)) {
+      if (!isLocalUnicast(p.srcAddress)) return;
+      this.count("http");
+      const parsed = parseHttpHead(data, at, length);
+      if (parsed.ok && parsed.value.kind === "response" && parsed.value.server) {
+        this.map.addFingerprintItem(state, "httpServers", parsed.value.server);
+      } else if (!parsed.ok) this.fail("http", parsed.reason);
       return;
     }
     // An HTTP request head: an upper-case method followed by a space.
@@ -217,20 +297,32 @@ export class EvidenceObserver {
         case DNS_SRV:
           if (data.kind === "srv" && data.target.endsWith(".local"))
             this.map.addHostname(state, stripLocal(data.target), "mdns", time);
+          this.addServiceInstance(state, record.name);
           break;
         case DNS_TXT:
           if (data.kind !== "txt") break;
+          // A responder may announce only an instance's TXT (Hue: "Philips hue - 2476FF._hap._tcp").
+          this.addServiceInstance(state, record.name);
           for (const entry of data.strings) {
-            const lower = entry.slice(0, 6).toLowerCase();
-            if (lower.startsWith("model=") || lower.startsWith("md=")) {
-              this.map.addFingerprintItem(state, "mdnsModels", entry.slice(entry.indexOf("=") + 1));
-            }
+            const eq = entry.indexOf("=");
+            // The longest key of interest, "model_number", has 12 characters.
+            if (eq < 2 || eq > 12 || !MDNS_MODEL_KEYS.has(entry.slice(0, eq).toLowerCase())) continue;
+            const value = entry.slice(eq + 1).trim();
+            if (value !== "") this.map.addFingerprintItem(state, "mdnsModels", value);
           }
           break;
       }
     };
     for (const record of message.answers) visit(record);
     for (const record of message.additionals) visit(record);
+  }
+
+  /** "Instance._service._tcp.local", the owner name of an SRV or TXT record: the service and its instance. */
+  private addServiceInstance(state: DeviceState, name: string): void {
+    const match = SERVICE_INSTANCE.exec(name);
+    if (match === null) return;
+    this.map.addFingerprintItem(state, "mdnsServices", match[2]!.toLowerCase());
+    this.map.addFingerprintItem(state, "mdnsNames", match[1]!);
   }
 
   private observeDns(state: DeviceState, p: DecodedPacket, message: DnsMessage): void {
@@ -282,6 +374,16 @@ export class EvidenceObserver {
     const head = parsed.value;
     if (head.server) this.map.addFingerprintItem(state, "ssdpServers", head.server);
     if (head.kind === "request" && head.userAgent) this.map.addFingerprintItem(state, "userAgents", head.userAgent);
+    // What the device is: NT of its NOTIFY, ST of its search responses, and USN in both. The ST
+    // of an M-SEARCH is what the sender looks for, not what it is.
+    if (head.kind === "request" && head.method !== "NOTIFY") return;
+    this.addUpnpType(state, head.kind === "response" ? head.st : head.nt);
+    this.addUpnpType(state, head.usn);
+  }
+
+  private addUpnpType(state: DeviceState, value: string | undefined): void {
+    const type = value === undefined ? undefined : upnpType(value);
+    if (type !== undefined) this.map.addFingerprintItem(state, "ssdpDeviceTypes", type);
   }
 
   private observeNeighborDiscovery(state: DeviceState, p: DecodedPacket, data: Uint8Array): void {
@@ -324,8 +426,49 @@ export class EvidenceObserver {
   }
 }
 
+/** An mDNS service instance name: the instance (which may hold dots), then "_service._tcp|_udp.local". */
+const SERVICE_INSTANCE = /^([^_].*)\.(_[^.]+\._(?:tcp|udp))\.local$/i;
+
 function stripLocal(name: string): string {
   return name.endsWith(".local") ? name.slice(0, -6) : name;
+}
+
+/**
+ * The UPnP device type in an NT, ST or USN value: "urn:Belkin:device:bridge:1" from itself or
+ * from "uuid:…::urn:Belkin:device:bridge:1"; vendor search targets outside the urn: scheme
+ * ("roku:ecp", "hnap:NetworkCamera") as they are. Undefined for values that name no type
+ * ("uuid:…" alone, "upnp:rootdevice", "ssdp:all") and for service types: a device announces
+ * one NOTIFY per service, a dozen for a WeMo, which would crowd its device type out of the
+ * bounded list, and the device type is what says what it is.
+ */
+export function upnpType(value: string): string | undefined {
+  const separator = value.indexOf("::");
+  const type = (separator === -1 ? value : value.slice(separator + 2)).trim();
+  if (type === "" || /^(?:uuid:|upnp:rootdevice$|ssdp:all$|urn:[^:]*:service:)/i.test(type)) return undefined;
+  return type;
+}
+
+/** An address as one 32-bit word, never 0 for a unicast address (0 stands for a group). */
+function addressFold(words: Uint32Array): number {
+  return (words[3]! ^ Math.imul(words[2]! ^ words[1]! ^ words[0]!, 0x9e3779b1)) | 1;
+}
+
+/** A 30-bit key (a small integer: no heap number in the set) of an asker, two ports and a target. */
+function exchangeKey(asker: Uint32Array, askerPort: number, servicePort: number, target: number): number {
+  let h = Math.imul(asker[0]! ^ Math.imul(asker[1]!, 0x9e3779b1) ^ Math.imul(asker[2]!, 0x85ebca6b), 0xc2b2ae35);
+  h = Math.imul(h ^ asker[3]! ^ (h >>> 15), 0x27d4eb2f);
+  h = Math.imul(h ^ ((askerPort << 16) | servicePort) ^ (h >>> 13), 0x165667b1);
+  h = Math.imul(h ^ target ^ (h >>> 16), 0x85ebca6b);
+  return (h ^ (h >>> 13)) & 0x3fffffff;
+}
+
+/** A 30-bit key of a 48-bit MAC, a protocol bit and a port. */
+function servedKey(mac: number, protocol: number, port: number): number {
+  const high = Math.floor(mac / 16777216);
+  const low = mac % 16777216;
+  let h = Math.imul(high ^ Math.imul(low, 0x9e3779b1), 0x85ebca6b);
+  h = Math.imul(h ^ (protocol << 16) ^ port ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) & 0x3fffffff;
 }
 
 const METHODS = ["GET ", "POST", "HEAD", "PUT ", "DELE", "OPTI", "PATC", "CONN", "NOTI", "M-SE", "SUBS"];
@@ -333,6 +476,31 @@ const METHODS = ["GET ", "POST", "HEAD", "PUT ", "DELE", "OPTI", "PATC", "CONN",
 function looksLikeHttpRequest(data: Uint8Array, at: number): boolean {
   const head = String.fromCharCode(data[at]!, data[at + 1]!, data[at + 2]!, data[at + 3]!);
   return METHODS.includes(head);
+}
+
+/**
+ * RFC 5246 E.2: a 2-byte length with the top bit set and the whole hello inside the segment,
+ * message type 1, version 3.x, and (RFC 6101 E.1) a session id of 0, 16 or 32 bytes and a
+ * challenge of 16 to 32: tight enough that encrypted bytes in mid-stream never pass for one.
+ */
+function looksLikeSslv2Hello(data: Uint8Array, at: number, length: number): boolean {
+  const first = data[at]!;
+  if (first < 0x80 || length < 11 || data[at + 2] !== 1 || data[at + 3] !== 3 || data[at + 4]! > 3) return false;
+  const sessionId = data[at + 8]!;
+  const challenge = data[at + 10]!;
+  return (
+    (((first & 0x7f) << 8) | data[at + 1]!) + 2 <= length &&
+    data[at + 7] === 0 &&
+    (sessionId === 0 || sessionId === 16 || sessionId === 32) &&
+    data[at + 9] === 0 &&
+    challenge >= 16 &&
+    challenge <= 32
+  );
+}
+
+function looksLikeHttpResponse(data: Uint8Array, at: number): boolean {
+  // "HTTP/" (the caller checked the "H").
+  return data[at + 1] === 0x54 && data[at + 2] === 0x54 && data[at + 3] === 0x50 && data[at + 4] === 0x2f;
 }
 
 /** "4.3.2.1.in-addr.arpa" → "1.2.3.4" when it names a private IPv4 address. */

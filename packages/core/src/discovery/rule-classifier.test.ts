@@ -35,6 +35,9 @@ function device(
       tlsServerNames: [],
       dnsNames: [],
       netbiosNames: [],
+      ssdpDeviceTypes: [],
+      serverPorts: [],
+      httpServers: [],
       ...fingerprint,
     },
   };
@@ -84,6 +87,13 @@ describe("RuleClassifier validation", () => {
     [{ match: { mdnsService: "airplay" } }, /rule "r": mdnsService: expected a service type like "_ipp._tcp"/],
     [{ match: { dnsName: "*.fitbit.com" } }, /rule "r": dnsName: expected a domain like "fitbit.com"/],
     [{ match: { destination: "fitbit" } }, /rule "r": destination: expected a domain like "fitbit.com"/],
+    [{ match: { serverPort: "10000" } }, /rule "r": serverPort: expected a protocol and port like "tcp\/10000"/],
+    [{ match: { serverPort: "tcp/70000" } }, /rule "r": serverPort: expected a protocol and port/],
+    [{ match: { serverPort: "sctp/80" } }, /rule "r": serverPort: expected a protocol and port/],
+    [{ match: { serverPort: "udp/0" } }, /rule "r": serverPort: expected a protocol and port/],
+    [{ supersedes: "other" }, /rule "r": supersedes: must be a non-empty list of other rule ids/],
+    [{ supersedes: ["r"] }, /rule "r": supersedes: must be a non-empty list of other rule ids/],
+    [{ supersedes: ["nowhere"] }, /rule "r": supersedes: unknown rule "nowhere"/],
     [{ type: undefined }, /rule "r": type: a rule needs a type, a model or an os/],
     [{ model: "" }, /rule "r": model: must be a non-empty string/],
   ])("refuses %j", (overrides, message) => {
@@ -206,6 +216,30 @@ describe("RuleClassifier rule families", () => {
       }),
     ],
     ["appliance", device({ hostnames: ["iKettle-2"] })],
+    // What a device serves and announces: UPnP device types, server ports, web server headers.
+    [
+      "sensor_hub",
+      device({
+        vendor: "Belkin International Inc.",
+        ssdpServers: ["Unspecified, UPnP/1.0, Unspecified"],
+        dnsNames: ["api.xbcs.net"],
+        ssdpDeviceTypes: ["urn:Belkin:device:bridge:1"],
+      }),
+    ],
+    [
+      "plug_switch_bulb",
+      device({ vendor: "Belkin International Inc.", ssdpDeviceTypes: ["urn:Belkin:device:insight:1"] }),
+    ],
+    ["plug_switch_bulb", device({ vendor: "Edimax Technology Co. Ltd.", serverPorts: ["tcp/10000", "tcp/80"] })],
+    ["plug_switch_bulb", device({ serverPorts: ["udp/9999"] })],
+    ["sensor_hub", device({ vendor: "eQ-3 Entwicklung GmbH", serverPorts: ["tcp/62910"] })],
+    ["appliance", device({ vendor: "Espressif Inc.", hostnames: ["ESP_06D902"], serverPorts: ["tcp/2081"] })],
+    ["tv", device({ ssdpDeviceTypes: ["roku:ecp"] })],
+    ["speaker", device({ ssdpDeviceTypes: ["urn:schemas-upnp-org:device:ZonePlayer:1"] })],
+    ["camera", device({ vendor: "D-Link International", ssdpDeviceTypes: ["urn:schemas-upnp-org:device:DCS-935L:1"] })],
+    ["camera", device({ httpServers: ["Hikvision-Webs"] })],
+    ["printer", device({ httpServers: ["HP HTTP Server; HP OfficeJet Pro 9010 series - 3UK83B; Serial Number: X"] })],
+    ["router", device({ ssdpDeviceTypes: ["urn:schemas-upnp-org:device:InternetGatewayDevice:1"] })],
   ])("%s (case %#)", (expected, input) => {
     expect(typeOf(input)).toBe(expected);
   });
@@ -302,6 +336,44 @@ describe("RuleClassifier matching and scoring", () => {
     expect(summed.type.confidence).toBe(confidenceOf(0.8, 1.3));
   });
 
+  it("drops the votes of the rules a fired rule supersedes, and shows who superseded them", () => {
+    const c = custom(
+      rule({ id: "prior-a", type: "plug_switch_bulb", weight: 0.9, match: { vendor: "^Acme" }, model: "Acme plug" }),
+      rule({ id: "prior-b", type: "plug_switch_bulb", weight: 0.9, match: { hostname: "^acme" }, os: "AcmeOS" }),
+      rule({
+        id: "bridge",
+        type: "sensor_hub",
+        weight: 0.5,
+        match: { ssdpDeviceType: "^urn:Acme:device:bridge:" },
+        model: "Acme bridge",
+        supersedes: ["prior-a", "prior-b"],
+      }),
+    );
+    const plug = device({ vendor: "Acme", hostnames: ["acme-1"] });
+    expect(c.classify(plug).type.value).toBe("plug_switch_bulb");
+    const bridge = { ...plug, fingerprint: { ...plug.fingerprint, ssdpDeviceTypes: ["urn:Acme:device:bridge:1"] } };
+    const result = c.classify(bridge);
+    expect(result.type).toEqual({
+      value: "sensor_hub",
+      confidence: confidenceOf(0.5, 0.5),
+      evidence: ["ssdpDeviceType:bridge=urn:Acme:device:bridge:1"],
+    });
+    expect(result.model?.value).toBe("Acme bridge");
+    // The OS is not what the rule knows better: a superseded rule still names it.
+    expect(result.os?.value).toBe("AcmeOS");
+    expect(c.explain(bridge).map((f) => [f.id, f.supersededBy])).toEqual([
+      ["prior-a", "bridge"],
+      ["prior-b", "bridge"],
+      ["bridge", undefined],
+    ]);
+  });
+
+  it("matches server ports exactly, without case", () => {
+    const c = custom(rule({ id: "kasa", type: "plug_switch_bulb", match: { serverPort: ["tcp/9999", "UDP/9999"] } }));
+    expect(c.classify(device({ serverPorts: ["UDP/9999"] })).type.value).toBe("plug_switch_bulb");
+    expect(c.classify(device({ serverPorts: ["tcp/99999", "udp/999", "tcp/9998"] })).type.value).toBe("unknown");
+  });
+
   it("computes confidence as (1 - e^-best) x best/total", () => {
     expect(confidenceOf(1, 1)).toBe(0.632);
     expect(confidenceOf(2, 2)).toBe(0.865);
@@ -378,6 +450,9 @@ describe("RuleClassifier robustness", () => {
           tlsServerNames: list,
           dnsNames: list,
           netbiosNames: list,
+          ssdpDeviceTypes: list,
+          serverPorts: list,
+          httpServers: list,
         },
         {
           requiredKeys: [
@@ -390,6 +465,9 @@ describe("RuleClassifier robustness", () => {
             "tlsServerNames",
             "dnsNames",
             "netbiosNames",
+            "ssdpDeviceTypes",
+            "serverPorts",
+            "httpServers",
           ],
         },
       ),

@@ -8,17 +8,27 @@
  *   regex, case-insensitive:  vendor (IEEE registry organisation), hostname (DHCP option 12,
  *                             mDNS and NetBIOS host names), dhcpVendorClass (option 60),
  *                             mdnsName (instance names), mdnsModel (TXT model=/md=/ty=…),
- *                             ssdpServer, userAgent, netbiosName
+ *                             ssdpServer, userAgent, netbiosName, ssdpDeviceType (UPnP device
+ *                             and service types the device announces, "urn:Belkin:device:
+ *                             bridge:1"), httpServer (Server header of its own web server)
  *   exact, or prefix with a trailing "*":  dhcpParameterList (option 55, "1,3,6,15"; a prefix
  *                             ends at an item boundary: "1,3,6,*" matches "1,3,6" and
  *                             "1,3,6,12", not "1,3,60"), ja4 ("t13d1516h2_*")
  *   service type, exact:      mdnsService ("_airplay._tcp"; ".local" and case are ignored)
+ *   port, exact:              serverPort ("tcp/10000", "udp/48899": a port the device answered
+ *                             on as a server; a vendor's documented LAN API port)
  *   domain suffix:            dnsName (names the device looked up), tlsServerName (TLS SNI),
  *                             destination (either: a device on DNS-over-HTTPS, or whose lookup
  *                             the sensor missed, still shows the SNI); "fitbit.com" matches
  *                             "www.fitbit.com", not "notfitbit.com"
  *
  * A rule without a type only contributes its OS (e.g. "udhcp → Linux (BusyBox)").
+ *
+ * A rule may name rules it `supersedes`: priors that guess at what it knows. When it fires,
+ * their votes for a type and a model are dropped (they still show in explain()). Most WeMo
+ * devices are plugs, so the Belkin OUI, WeMo's SSDP server string and its cloud each vote
+ * plug; a WeMo that announces the UPnP device type of the WeMo Link bridge is a bridge, however
+ * many of those priors agree with each other.
  *
  * Every input is attacker-controlled text: values are cut to MAX_VALUE_LENGTH characters and
  * each list to its newest MAX_VALUES_PER_FIELD entries before matching, and regexes that can
@@ -37,11 +47,20 @@ export const REGEX_FIELDS = [
   "ssdpServer",
   "userAgent",
   "netbiosName",
+  "ssdpDeviceType",
+  "httpServer",
 ] as const;
 export const PREFIX_FIELDS = ["dhcpParameterList", "ja4"] as const;
 export const SERVICE_FIELDS = ["mdnsService"] as const;
+export const PORT_FIELDS = ["serverPort"] as const;
 export const DOMAIN_FIELDS = ["destination", "tlsServerName", "dnsName"] as const;
-export const CONDITION_FIELDS = [...REGEX_FIELDS, ...PREFIX_FIELDS, ...SERVICE_FIELDS, ...DOMAIN_FIELDS] as const;
+export const CONDITION_FIELDS = [
+  ...REGEX_FIELDS,
+  ...PREFIX_FIELDS,
+  ...SERVICE_FIELDS,
+  ...PORT_FIELDS,
+  ...DOMAIN_FIELDS,
+] as const;
 
 export type ConditionField = (typeof CONDITION_FIELDS)[number];
 
@@ -55,6 +74,8 @@ export interface DeviceTypeRule {
   /** May use $0 … $9: groups of the first regex condition of the rule that captured them. */
   model?: string;
   os?: string;
+  /** Ids of rules whose type and model votes this rule replaces when it fires (see above). */
+  supersedes?: string[];
   /** For reviewers: why the rule holds and where it does not. */
   note?: string;
 }
@@ -72,6 +93,8 @@ export interface FiredRule {
   weight: number;
   /** `fields:id=values`, e.g. "hostname:hostname-dlink-dcs=DCS-930LB". */
   evidence: string;
+  /** The fired rule that superseded this one: it fired, but did not vote. */
+  supersededBy?: string;
 }
 
 /** 256: longer than any real hostname (RFC 1035: 253), user agent head or server string we key on. */
@@ -81,7 +104,7 @@ export const MAX_VALUES_PER_FIELD = 64;
 /** Matched text quoted in evidence is cut to this and stripped of control characters. */
 const MAX_EVIDENCE_VALUE_LENGTH = 64;
 
-const RULE_KEYS = new Set(["id", "type", "weight", "match", "model", "os", "note"]);
+const RULE_KEYS = new Set(["id", "type", "weight", "match", "model", "os", "supersedes", "note"]);
 const CLASSIFIABLE_TYPES: readonly string[] = DEVICE_TYPES.filter((t) => t !== "unknown");
 
 type Matcher = (value: string) => { text: string; groups: readonly string[] } | null;
@@ -99,6 +122,7 @@ interface CompiledRule {
   model: string | null;
   os: string | null;
   conditions: CompiledCondition[];
+  supersedes: readonly string[];
   order: number;
 }
 
@@ -131,6 +155,12 @@ export class RuleClassifier implements DeviceClassifier {
       ids.add(rule.id);
       return rule;
     });
+    for (const rule of this.rules) {
+      for (const id of rule.supersedes) {
+        if (!ids.has(id))
+          throw new Error(`Invalid device-type rule "${rule.id}": supersedes: unknown rule ${show(id)}`);
+      }
+    }
   }
 
   get ruleCount(): number {
@@ -139,15 +169,17 @@ export class RuleClassifier implements DeviceClassifier {
 
   classify(input: ClassificationInput): DeviceClassification {
     const fired = this.fire(input);
+    const superseded = supersededRules(fired);
+    const voting = superseded.size === 0 ? fired : fired.filter((f) => !superseded.has(f.rule.id));
     const typeScores = new Map<DeviceType, number>();
-    for (const f of fired) {
+    for (const f of voting) {
       if (f.rule.type !== null) typeScores.set(f.rule.type, (typeScores.get(f.rule.type) ?? 0) + f.rule.weight);
     }
     if (typeScores.size === 0) {
       return { type: { value: "unknown", confidence: 0, evidence: [] }, model: null, os: this.inferOs(fired) };
     }
-    const best = pickBestType(typeScores, fired);
-    const supporting = fired.filter((f) => f.rule.type === best).sort(byStrength);
+    const best = pickBestType(typeScores, voting);
+    const supporting = voting.filter((f) => f.rule.type === best).sort(byStrength);
     const type: Inference<DeviceType> = {
       value: best,
       confidence: confidenceOf(typeScores.get(best) ?? 0, sum(typeScores.values())),
@@ -158,9 +190,17 @@ export class RuleClassifier implements DeviceClassifier {
 
   /** Every rule that fired, strongest first: what a reviewer or the evaluation wants to see. */
   explain(input: ClassificationInput): FiredRule[] {
-    return this.fire(input)
-      .sort(byStrength)
-      .map((f) => ({ id: f.rule.id, type: f.rule.type, weight: f.rule.weight, evidence: f.evidence }));
+    const fired = this.fire(input).sort(byStrength);
+    const supersededBy = new Map<string, string>();
+    for (const f of fired) {
+      for (const id of f.rule.supersedes) if (!supersededBy.has(id)) supersededBy.set(id, f.rule.id);
+    }
+    return fired.map((f) => {
+      const rule: FiredRule = { id: f.rule.id, type: f.rule.type, weight: f.rule.weight, evidence: f.evidence };
+      const by = supersededBy.get(f.rule.id);
+      if (by !== undefined) rule.supersededBy = by;
+      return rule;
+    });
   }
 
   private fire(input: ClassificationInput): Firing[] {
@@ -191,6 +231,13 @@ export class RuleClassifier implements DeviceClassifier {
       evidence: fired.filter((f) => f.rule.os === bestOs).map((f) => f.evidence),
     };
   }
+}
+
+/** Ids of the rules that fired rules supersede (a superseded rule that fired still supersedes). */
+function supersededRules(fired: readonly Firing[]): Set<string> {
+  const ids = new Set<string>();
+  for (const f of fired) for (const id of f.rule.supersedes) ids.add(id);
+  return ids;
 }
 
 /**
@@ -306,6 +353,9 @@ function fieldValues(input: ClassificationInput): FieldValues {
     ssdpServer: list(fp.ssdpServers),
     userAgent: list(fp.userAgents),
     netbiosName: list(fp.netbiosNames),
+    ssdpDeviceType: list(fp.ssdpDeviceTypes),
+    httpServer: list(fp.httpServers),
+    serverPort: list(fp.serverPorts, (v) => v.toLowerCase()),
     dhcpParameterList: one(fp.dhcpParameterList).map((v) => v.replace(/\s+/g, "")),
     ja4: list(fp.ja4),
     mdnsService: list(fp.mdnsServices, normalizeService),
@@ -354,6 +404,15 @@ function compileRule(raw: unknown, index: number): CompiledRule {
   if (type === undefined && raw.model === undefined && raw.os === undefined) {
     fail("type", "a rule needs a type, a model or an os");
   }
+  const supersedes = raw.supersedes;
+  if (
+    supersedes !== undefined &&
+    (!Array.isArray(supersedes) ||
+      supersedes.length === 0 ||
+      supersedes.some((x) => typeof x !== "string" || x === "" || x === id))
+  ) {
+    fail("supersedes", `must be a non-empty list of other rule ids, got ${show(supersedes)}`);
+  }
   const match = raw.match;
   if (!isRecord(match) || Object.keys(match).length === 0)
     fail("match", "must be an object with at least one condition");
@@ -367,6 +426,7 @@ function compileRule(raw: unknown, index: number): CompiledRule {
     model: (raw.model as string | undefined) ?? null,
     os: (raw.os as string | undefined) ?? null,
     conditions,
+    supersedes: (supersedes as string[] | undefined) ?? [],
     order: index,
   };
 }
@@ -401,6 +461,23 @@ function compileCondition(
         if (!/^_[a-z0-9-]+\._(?:tcp|udp)$/.test(service))
           fail(field, `expected a service type like "_ipp._tcp", got ${show(p)}`);
         return (v: string) => (v === service || v.endsWith(`.${service}`) ? { text: v, groups: [] } : null);
+      }),
+    };
+  }
+  if ((PORT_FIELDS as readonly string[]).includes(f)) {
+    return {
+      field: f,
+      isRegex: false,
+      matchers: strings.map((p) => {
+        const port = p.toLowerCase();
+        const number = /^(?:tcp|udp)\/(\d{1,5})$/.exec(port)?.[1];
+        if (
+          number === undefined ||
+          !(Number(number) >= 1 && Number(number) <= 65535) ||
+          String(Number(number)) !== number
+        )
+          fail(field, `expected a protocol and port like "tcp/10000", got ${show(p)}`);
+        return (v: string) => (v === port ? { text: v, groups: [] } : null);
       }),
     };
   }

@@ -14,7 +14,7 @@
  * Needs root, dnsmasq and busybox (bash scripts/system-packages.sh), and the built CLI
  * (`npm run build`; npm test builds first).
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -242,14 +242,34 @@ const deviceOf = (report: ReportJson, station: StationName) =>
 const ms = (iso: string) => Date.parse(iso);
 const lastSeenMsOf = (device: DeviceJson) => ms(device.lastSeen);
 
+describe.skipIf(!existsSync(join(root, "packages/cli/dist/main.js")))("--active-scan on the command line", () => {
+  const heimdal = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
+
+  it("needs --interface", () => {
+    const result = heimdal("analyze", "--active-scan", "home.pcap");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("heimdal: --active-scan needs --interface (it scans a live network)");
+  });
+
+  it("names an interface it cannot scan before capturing anything", () => {
+    const missing = heimdal("analyze", "--interface", "nosuch0", "--duration", "1", "--active-scan");
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toBe('heimdal: Cannot scan "nosuch0": no such interface in this network namespace\n');
+    const loopback = heimdal("analyze", "--interface", "lo", "--duration", "1", "--active-scan");
+    expect(loopback.status).toBe(1);
+    expect(loopback.stderr).toBe('heimdal: Cannot scan from "lo": it has no Ethernet MAC address (none)\n');
+  });
+});
+
 describe.skipIf(unavailable)(
   `device discovery on a bridged network of namespaces${unavailable ? ` (skipped: ${unavailable})` : ""}`,
   () => {
-    const lab = new HomeLab();
+    let lab: HomeLab;
     let speaker: ReturnType<typeof jsonLines>;
     let speakerProcess: ChildProcess;
 
     beforeAll(async () => {
+      lab = new HomeLab();
       await lab.create();
       // dnsmasq with a configuration of our own: DHCP only (port=0: no DNS), and no router
       // or DNS server option, so that only the sensor's routing table names the gateway.
@@ -299,7 +319,7 @@ describe.skipIf(unavailable)(
     }, 60_000);
 
     afterAll(async () => {
-      await lab.destroy();
+      await lab?.destroy();
     });
 
     it("without --active-scan, the silent devices are not found", async () => {

@@ -76,7 +76,7 @@ function networkForScan(name: string): NetworkInfo {
   }
   const infos = networkInterfaces()[name];
   if (!infos) throw new NetworkDetectionError(`Cannot scan "${name}": no such interface in this network namespace`);
-  const v4 = infos.find((i) => i.family === "IPv4" && !i.internal && i.cidr);
+  const v4 = infos.find((i) => i.family === "IPv4" && i.cidr);
   if (!v4?.cidr) throw new NetworkDetectionError(`Cannot scan "${name}": it has no IPv4 address`);
   const network: NetworkInfo = {
     interfaceName: name,

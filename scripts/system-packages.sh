@@ -3,7 +3,8 @@
 #   libpcap-dev, g++, make, python3  build the libpcap binding (packages/platform/native)
 #   tcpdump, tshark, argus-*         test oracles and benchmark peers
 #   tcpreplay, iproute2, dnsutils,   live-capture tests in network namespaces
-#   iputils-ping, netcat-openbsd,
+#   iputils-ping, netcat-openbsd,    (dnsmasq-base and busybox udhcpc: DHCP in discovery tests)
+#   dnsmasq-base, busybox,
 #   libcap2-bin, util-linux          capability checks (setcap, capsh, setpriv)
 #   time                             peak memory of benchmark runs (GNU time)
 set -euo pipefail
@@ -11,7 +12,7 @@ set -euo pipefail
 packages=(
   libpcap-dev g++ make python3
   tcpdump tshark argus-server argus-client
-  tcpreplay iproute2 dnsutils iputils-ping netcat-openbsd
+  tcpreplay iproute2 dnsutils iputils-ping netcat-openbsd dnsmasq-base busybox
   libcap2-bin util-linux procps time
 )
 

@@ -10,8 +10,9 @@ Commands:
   analyze [--learn FILE]... FILE... [--format json|text]
                      Replay capture files (pcap or pcapng) through the pipeline and report
                      packets, devices and flows. --learn files are read first to learn from.
-  analyze --interface IFACE --duration SECONDS [--filter BPF] [--format json|text]
-                     The same on live traffic for a while (needs CAP_NET_RAW).
+  analyze --interface IFACE --duration SECONDS [--filter BPF] [--active-scan] [--format json|text]
+                     The same on live traffic for a while (needs CAP_NET_RAW); --active-scan
+                     also sweeps the local subnet with ARP and asks mDNS and SSDP.
   demo               Generate a small home-network capture and analyze it.
   simulate --out FILE [--devices N] [--hours H] [--seed S]
                      Write a simulated home network to a pcap file.

@@ -92,8 +92,8 @@ function parseOptions(argv: string[]) {
 }
 
 /**
- * Learn files go through their own pipeline first, so they never count in the report; the
- * baselines that will carry what they teach arrive with the profiles issue (docs/cli.md).
+ * Replays learn files, then the analyzed ones. Learn files teach baselines (per-device
+ * destinations, ports, hours) and known devices; the report counts only the analyzed files.
  */
 export function analyzeFiles(
   learnFiles: readonly string[],
@@ -101,9 +101,11 @@ export function analyzeFiles(
   offlineAfterSeconds?: number,
 ): AnalysisReport {
   const discovery = offlineAfterSeconds === undefined ? {} : { offlineAfterSeconds };
-  const learning = createPipeline({ discovery });
-  for (const file of learnFiles) replayFile(file, learning);
   const pipeline = createPipeline({ discovery });
+  // One pipeline: learn files fill the device map and the baselines, then the report starts
+  // afresh, so they add nothing to it but what is normal.
+  for (const file of learnFiles) replayFile(file, pipeline);
+  if (learnFiles.length > 0) pipeline.beginAnalysis();
   for (const file of files) replayFile(file, pipeline);
   return pipeline.finish();
 }

@@ -56,8 +56,13 @@ export class PacketPipeline {
 
   constructor(options: PacketPipelineOptions) {
     this.devices = new DeviceMap({ ...options.discovery, classifier: options.classifier, vendors: options.vendors });
-    this.evidence = new EvidenceObserver(this.devices);
     this.profiles = new ProfileEngine(this.devices, { domains: lastTwoLabels, ...options.profiles });
+    const profiles = this.profiles;
+    this.evidence = new EvidenceObserver(this.devices, {
+      dnsQuery: (state, name, time) => profiles.dnsQuery(state, name, time),
+      dnsAnswer: (ip, name) => profiles.learnName(ip, name),
+      tlsServerName: (state, name, time) => profiles.tlsServerName(state, name, time),
+    });
     this.flows = new FlowTable(options.flows, (flow) => {
       this.talkers.add(flow);
       this.profiles.addFlow(flow);
@@ -167,7 +172,7 @@ export class PacketPipeline {
     }
     const hasPackets = this.packets > 0 && Number.isFinite(this.firstUs);
     return {
-      version: 2,
+      version: 3,
       sources: this.sources,
       packets: this.packets,
       bytes: this.bytes,

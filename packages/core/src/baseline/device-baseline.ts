@@ -1,4 +1,4 @@
-import type { DeviceConnection } from "../profile/device-profile.js";
+import { type DeviceConnection, portKey } from "../profile/device-profile.js";
 
 export interface BaselineOptions {
   /** Days the baseline looks back over (default 7). */
@@ -68,7 +68,18 @@ export interface BaselineSummary {
   progress: string;
   /** 0..1, grows with observed days: 1 − e^(−days/3) (0.28 after a day, 0.90 after a week). */
   confidence: number;
-  topDestinations: { destination: string; days: number; bytes: number; connections: number }[];
+  /**
+   * Usual destinations, most regular first, with their rhythm: connections per observed day
+   * and the typical interval that implies (a keep-alive every ~20 min shows as 1200 s).
+   */
+  topDestinations: {
+    destination: string;
+    days: number;
+    bytes: number;
+    connections: number;
+    connectionsPerDay: number;
+    typicalIntervalSeconds: number;
+  }[];
   usualPorts: { port: string; days: number }[];
   /** Hours of the day with activity on at least half of the observed days. */
   usualHours: number[];
@@ -112,7 +123,7 @@ export class DeviceBaseline {
       summary.other.connections++;
     }
     if (c.outbound) {
-      const port = `${c.protocol}/${c.remotePort}`;
+      const port = portKey(c.protocol, c.remotePort);
       if (port in summary.ports || Object.keys(summary.ports).length < this.options.perDayLimit) {
         summary.ports[port] = (summary.ports[port] ?? 0) + 1;
       }
@@ -157,12 +168,19 @@ export class DeviceBaseline {
     const observed = days.filter((d) => d.connections > 0);
     const windowDays = this.options.windowDays;
     const state = observed.length >= windowDays ? "ready" : "learning";
-    const destinations = new Map<string, { destination: string; days: number; bytes: number; connections: number }>();
+    const destinations = new Map<string, BaselineSummary["topDestinations"][number]>();
     const ports = new Map<string, number>();
     const hourDays = new Array<number>(24).fill(0);
     for (const day of observed) {
       for (const [destination, stats] of Object.entries(day.destinations)) {
-        const entry = destinations.get(destination) ?? { destination, days: 0, bytes: 0, connections: 0 };
+        const entry = destinations.get(destination) ?? {
+          destination,
+          days: 0,
+          bytes: 0,
+          connections: 0,
+          connectionsPerDay: 0,
+          typicalIntervalSeconds: 0,
+        };
         entry.days++;
         entry.bytes += stats.bytes;
         entry.connections += stats.connections;
@@ -180,6 +198,14 @@ export class DeviceBaseline {
       progress: `${state}, ${Math.min(observed.length, windowDays)} of ${windowDays} days`,
       confidence: Math.round((1 - Math.exp(-observed.length / 3)) * 100) / 100,
       topDestinations: [...destinations.values()]
+        .map((d) => {
+          const perDay = d.connections / d.days;
+          return {
+            ...d,
+            connectionsPerDay: Math.round(perDay * 10) / 10,
+            typicalIntervalSeconds: Math.round(86_400 / perDay),
+          };
+        })
         .sort((a, b) => b.days - a.days || b.connections - a.connections)
         .slice(0, 10),
       usualPorts: [...ports]

@@ -83,6 +83,8 @@ export class DeviceMap {
   private readonly states: DeviceState[] = [];
   private readonly events: DeviceEvent[] = [];
   private readonly gatewayIps = new Set<string>();
+  /** Gateway MACs known before their first packet (from the routing table). */
+  private readonly gatewayMacs = new Set<number>();
   private readonly sensorMacs: Set<number>;
   private readonly offlineAfterUs: number;
   private readonly sleepyFactor: number;
@@ -190,6 +192,7 @@ export class DeviceMap {
 
   /** A MAC known to be the gateway's (from the routing table and ARP, or a router advertisement). */
   markGateway(mac: number): void {
+    this.gatewayMacs.add(mac);
     const state = this.byMac.get(mac);
     if (state) this.setRole(state, "gateway");
     this.explicitGateway = true;
@@ -270,7 +273,7 @@ export class DeviceMap {
       id: `dev-${(this.nextId++).toString().padStart(4, "0")}-${formatMac(mac).replaceAll(":", "")}`,
       mac,
       macs: [mac],
-      role: this.sensorMacs.has(mac) ? "sensor" : "device",
+      role: this.sensorMacs.has(mac) ? "sensor" : this.gatewayMacs.has(mac) ? "gateway" : "device",
       addresses: new Map(),
       hostnames: new Map(),
       vendor: randomized ? null : (this.options.vendors.vendorOf(mac) ?? null),

@@ -44,6 +44,13 @@ const MAX_SERVED_KEYS = 4096;
 /** TXT keys that name a model: device-info/AirPlay model=, Cast md=, IPP ty= and usb_MDL=, D-Link model_number=. */
 const MDNS_MODEL_KEYS = new Set(["model", "md", "ty", "usb_mdl", "model_number"]);
 
+/** Who else wants the evidence as it passes (profiles: names looked up, names of addresses). */
+export interface EvidenceListener {
+  dnsQuery(state: DeviceState, name: string, timeMs: number): void;
+  dnsAnswer(ip: string, name: string): void;
+  tlsServerName(state: DeviceState, name: string, timeMs: number): void;
+}
+
 export interface EvidenceObserverStats {
   /** Application messages parsed for evidence, by protocol. */
   parsed: Record<string, number>;
@@ -66,7 +73,10 @@ export class EvidenceObserver {
   /** Keys of (MAC, protocol, port) already recorded in serverPorts. */
   private readonly servedKeys = new Set<number>();
 
-  constructor(private readonly map: DeviceMap) {}
+  constructor(
+    private readonly map: DeviceMap,
+    private readonly listener?: EvidenceListener,
+  ) {}
 
   observe(p: DecodedPacket, data: Uint8Array): void {
     const mac = p.srcMac;
@@ -203,7 +213,11 @@ export class EvidenceObserver {
         return;
       }
       const hello = parsed.value;
-      if (hello.serverName) this.map.addFingerprintItem(state, "tlsServerNames", hello.serverName.toLowerCase());
+      if (hello.serverName) {
+        const serverName = hello.serverName.toLowerCase();
+        this.map.addFingerprintItem(state, "tlsServerNames", serverName);
+        this.listener?.tlsServerName(state, serverName, p.timestampUs / 1000);
+      }
       const fingerprint = ja4(hello);
       if (fingerprint) this.map.addFingerprintItem(state, "ja4", fingerprint);
       return;
@@ -331,9 +345,21 @@ export class EvidenceObserver {
         const name = question.name.toLowerCase();
         if (!name.endsWith(".arpa") && !name.endsWith(".local") && name.includes(".")) {
           this.map.addFingerprintItem(state, "dnsNames", name);
+          this.listener?.dnsQuery(state, name, p.timestampUs / 1000);
         }
       }
       return;
+    }
+    // Addresses in answers are named by the question (CNAME chains included): later
+    // connections to them are to that name.
+    if (this.listener && message.rcode === 0) {
+      const asked = message.questions[0]?.name.toLowerCase();
+      if (asked) {
+        for (const record of message.answers) {
+          if (record.data.kind === "a" || record.data.kind === "aaaa")
+            this.listener.dnsAnswer(record.data.address, asked);
+        }
+      }
     }
     // A PTR answer naming a local address is that device's name (often from the router's DHCP table).
     for (const record of message.answers) {

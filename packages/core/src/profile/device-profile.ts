@@ -59,6 +59,11 @@ const HOUR = 3_600_000;
 /** 1970-01-01 was a Thursday: shift so that slot 0 is Monday 00:00. */
 const MONDAY_OFFSET_HOURS = 72;
 
+/** "tcp/443"; protocols without ports (ICMP echo keys by identifier) are just their name. */
+export function portKey(protocol: string, port: number): string {
+  return protocol === "tcp" || protocol === "udp" ? `${protocol}/${port}` : protocol;
+}
+
 /** Hour-of-week slot (0–167, Monday 00:00 first) of a time, in the local time given by `utcOffsetMinutes`. */
 export function hourOfWeek(timeMs: number, utcOffsetMinutes = 0): number {
   const hours = Math.floor((timeMs + utcOffsetMinutes * 60_000) / HOUR) + MONDAY_OFFSET_HOURS;
@@ -118,8 +123,8 @@ export class DeviceProfile {
     this.spreadOverHours(c.start, c.end, bytes);
     this.hourOfWeekConnections[hourOfWeek(c.start, this.utcOffsetMinutes)]!++;
     this.destinations.add(c.destination, bytes, c.end);
-    if (c.outbound) this.remotePorts.add(`${c.protocol}/${c.remotePort}`, 1, c.end);
-    else this.localPorts.add(`${c.protocol}/${c.localPort}`, 1, c.end);
+    if (c.outbound) this.remotePorts.add(portKey(c.protocol, c.remotePort), 1, c.end);
+    else this.localPorts.add(portKey(c.protocol, c.localPort), 1, c.end);
   }
 
   addDnsQuery(name: string, time: number): void {

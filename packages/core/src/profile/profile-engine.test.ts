@@ -76,7 +76,11 @@ function run(frames: Frame[]) {
   for (const [t, f] of frames.sort((a, b) => a[0] - b[0])) writer.write(t, f);
   writer.flush();
   const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  chunks.reduce((at, c) => (bytes.set(c, at), at + c.length), 0);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
   const pipeline = new PacketPipeline({
     classifier: { classify: () => ({ type: UNKNOWN_TYPE, model: null, os: null }) },
     vendors: NO_VENDORS,

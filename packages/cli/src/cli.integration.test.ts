@@ -126,6 +126,46 @@ describe("heimdal command line", () => {
     expect(report.packets).toBe(capinfos(file).packets);
   });
 
+  it("learns a readable baseline from a week of each real lock hub: cloud endpoint, rhythm, hours", () => {
+    // devices.tsv of tj-oconnor-iot names each hub's main cloud destination.
+    const expected: Record<string, string> = {
+      "lockly-hub-01": "aliyuncs.com",
+      "schlage-lock-01": "amazonaws.com",
+      "sifely-hub-01": "sciener.cn",
+      "ultraloq-hub-01": "amazonaws.com",
+      "blink-cam-01": "immedia-semi.com",
+    };
+    for (const [name, cloud] of Object.entries(expected)) {
+      const report = analyzeJson(join(shared, `tj-oconnor-iot/${name}.pcap`));
+      const hub = report.devices.find((d: { role: string }) => d.role === "device");
+      const baseline = hub.baseline;
+      expect(baseline.daysObserved, name).toBeGreaterThanOrEqual(6);
+      expect(baseline.confidence, name).toBeGreaterThanOrEqual(0.86);
+      const endpoint = baseline.topDestinations.find((d: { destination: string }) => d.destination === cloud);
+      expect(endpoint, `${name} talks to ${cloud}`).toBeDefined();
+      expect(endpoint.days, name).toBeGreaterThanOrEqual(5);
+      // A keep-alive rhythm: several connections a day, so a typical interval under a few hours.
+      expect(endpoint.typicalIntervalSeconds, name).toBeLessThan(4 * 3600);
+      expect(
+        hub.profile.topDestinations.map((d: { destination: string }) => d.destination),
+        name,
+      ).toContain(cloud);
+    }
+  });
+
+  it("carries what --learn files teach into the analysis without reporting them", () => {
+    const week = join(shared, "tj-oconnor-iot/ultraloq-hub-01.pcap");
+    const other = join(shared, "chrissanders/dhcp_nolease_initialization.pcapng");
+    const report = analyzeJson("--learn", week, other);
+    // The hub is not in the analyzed file, so it is not reported; the learned week shows in no counter.
+    expect(report.devices.map((d: { mac: string }) => d.mac)).not.toContain("a4:cf:12:32:5b:88");
+    expect(report.packets).toBe(capinfos(other).packets);
+    const learnedThenSeen = analyzeJson("--learn", week, week);
+    const hub = learnedThenSeen.devices.find((d: { mac: string }) => d.mac === "a4:cf:12:32:5b:88");
+    expect(hub.baseline.state).toBe("ready");
+    expect(learnedThenSeen.events.filter((e: { type: string }) => e.type === "device_new")).toHaveLength(0);
+  });
+
   it("analyzes several files as one stream", () => {
     const a = join(shared, "dmachard-dns/iodine.pcap");
     const b = join(shared, "dmachard-dns/dnscat2.pcap");

@@ -39,8 +39,6 @@ export class PacketPipeline {
   private readonly evidence: EvidenceObserver;
   private readonly profiles: ProfileEngine;
   private events: DeviceEvent[] = [];
-  /** Packet time from which devices count as seen by this analysis (after learning). */
-  private analysisStartUs = Number.NEGATIVE_INFINITY;
   /** Packet time of the last device-map tick; presence and events settle about once a second. */
   private lastTickUs = Number.NEGATIVE_INFINITY;
   private problems: CaptureProblemReport[] = [];
@@ -95,7 +93,6 @@ export class PacketPipeline {
       if (ts - this.lastTickUs >= 1e6) this.advanceTime(ts);
     }
     this.packets += batch.count;
-    if (first < this.analysisStartUs) this.analysisStartUs = first;
     this.firstUs = first;
     this.lastUs = last;
   }
@@ -135,7 +132,6 @@ export class PacketPipeline {
     this.firstUs = Number.POSITIVE_INFINITY;
     this.lastUs = Number.NEGATIVE_INFINITY;
     this.lastTickUs = Number.NEGATIVE_INFINITY;
-    this.analysisStartUs = Number.POSITIVE_INFINITY;
   }
 
   /** Profiles and baselines per device. */
@@ -186,7 +182,8 @@ export class PacketPipeline {
       endTime: hasPackets ? new Date(Math.floor(this.lastUs / 1000)).toISOString() : null,
       devices: this.devices
         .records()
-        .filter((record) => record.lastSeen * 1000 >= this.analysisStartUs - 1000)
+        // Counters restart with the analysis: a device learned but silent since is not reported.
+        .filter((record) => record.packets > 0)
         .map((record) => toDeviceReport(record, this.profiles, Math.floor(this.lastUs / 1000)))
         .sort((a, b) => b.bytes - a.bytes || a.mac.localeCompare(b.mac)),
       events: this.events.map(toEventReport),

@@ -1,0 +1,13 @@
+export { MIGRATIONS, type Migration } from "./migrations.js";
+export { SqliteDatabase, type SqliteDatabaseOptions } from "./sqlite-database.js";
+export {
+  createSqliteRepositories,
+  SqliteAlertRepository,
+  SqliteBaselineRepository,
+  SqliteDeviceRepository,
+  SqliteEventRepository,
+  SqliteProfileRepository,
+  type SqliteRepositoryOptions,
+} from "./sqlite-repositories.js";
+export { SqliteStorage } from "./sqlite-storage.js";
+export { SqliteWriteTarget } from "./sqlite-write-target.js";

@@ -1,0 +1,82 @@
+/**
+ * The database schema, as numbered migrations applied in order at open and recorded in
+ * schema_version. A migration, once released, never changes: a new one follows it.
+ *
+ * No foreign keys between these tables, on purpose: rows arrive through a bounded write queue
+ * that may drop the oldest records during an outage, and in whatever order they were queued,
+ * so an event or profile may be stored without its device row. A foreign key would turn one
+ * dropped device into a batch that can never commit.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "kv",
+    sql: `
+      CREATE TABLE kv (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    name: "devices, events, profiles, baselines, alerts",
+    sql: `
+      CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        mac TEXT NOT NULL,
+        last_seen INTEGER NOT NULL,
+        record TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX devices_mac ON devices (mac);
+
+      -- AUTOINCREMENT: ids are never reused, even after old events are purged, so a client's
+      -- "events since id N" cursor stays valid. body is the event as canonical JSON; being
+      -- UNIQUE, it makes appends idempotent (the same event replayed is not stored twice).
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time INTEGER NOT NULL,
+        device_id TEXT,
+        type TEXT NOT NULL,
+        body TEXT NOT NULL UNIQUE
+      );
+      CREATE INDEX events_device_time ON events (device_id, time);
+      CREATE INDEX events_time ON events (time);
+
+      CREATE TABLE profiles (
+        device_id TEXT PRIMARY KEY,
+        profile TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE baselines (
+        device_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        saved_at INTEGER NOT NULL,
+        restored_from INTEGER,
+        baseline TEXT NOT NULL,
+        PRIMARY KEY (device_id, version)
+      ) WITHOUT ROWID;
+
+      -- One index per filter of AlertQuery, each ending in time for "newest first".
+      CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        time INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        device_id TEXT,
+        acknowledged_at INTEGER,
+        alert TEXT NOT NULL
+      );
+      CREATE INDEX alerts_time ON alerts (time);
+      CREATE INDEX alerts_device_time ON alerts (device_id, time);
+      CREATE INDEX alerts_type_time ON alerts (type, time);
+      CREATE INDEX alerts_severity_time ON alerts (severity, time);
+    `,
+  },
+];

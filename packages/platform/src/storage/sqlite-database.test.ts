@@ -1,0 +1,175 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { StorageUnavailableError } from "@heimdal/core";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { MIGRATIONS } from "./migrations.js";
+import { SqliteDatabase } from "./sqlite-database.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "heimdal-sqlite-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+let files = 0;
+const newPath = () => join(scratch, `db-${++files}.sqlite`);
+
+function inspect(path: string) {
+  const raw = new Database(path, { readonly: true });
+  try {
+    return {
+      versions: raw.prepare("SELECT version, name, applied_at FROM schema_version ORDER BY version").all(),
+      objects: raw
+        .prepare("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+        .all()
+        .map((row) => `${(row as { type: string }).type} ${(row as { name: string }).name}`),
+    };
+  } finally {
+    raw.close();
+  }
+}
+
+describe("SqliteDatabase", () => {
+  it("creates a file and applies every migration in order, recording each", () => {
+    const path = newPath();
+    const db = new SqliteDatabase(path, { now: () => 1_700_000_000_000 });
+    expect(db.isOpen).toBe(false);
+    db.open();
+    expect(db.schemaVersion()).toBe(MIGRATIONS.length);
+    const pragmas = db.run("read pragmas", (sql) => ({
+      journal: sql("PRAGMA journal_mode").pluck().get(),
+      synchronous: sql("PRAGMA synchronous").pluck().get(),
+      foreignKeys: sql("PRAGMA foreign_keys").pluck().get(),
+      busyTimeout: sql("PRAGMA busy_timeout").pluck().get(),
+    }));
+    expect(pragmas).toEqual({ journal: "wal", synchronous: 1, foreignKeys: 1, busyTimeout: 500 });
+    db.close();
+    const { versions, objects } = inspect(path);
+    expect(versions).toEqual([
+      { version: 1, name: "kv", applied_at: 1_700_000_000_000 },
+      { version: 2, name: "devices, events, profiles, baselines, alerts", applied_at: 1_700_000_000_000 },
+    ]);
+    expect(objects).toEqual([
+      "index alerts_device_time",
+      "index alerts_severity_time",
+      "index alerts_time",
+      "index alerts_type_time",
+      "index devices_mac",
+      "index events_device_time",
+      "index events_time",
+      "table alerts",
+      "table baselines",
+      "table devices",
+      "table events",
+      "table kv",
+      "table profiles",
+      "table schema_version",
+    ]);
+  });
+
+  it("opens an up-to-date file again without touching its schema or data", () => {
+    const path = newPath();
+    const first = new SqliteDatabase(path, { now: () => 1 });
+    first.run("write", (sql) => sql("INSERT INTO kv (key, value) VALUES ('k', '1')").run());
+    first.close();
+    const again = new SqliteDatabase(path, { now: () => 2 });
+    again.open();
+    again.open();
+    expect(again.run("read", (sql) => sql("SELECT value FROM kv WHERE key = 'k'").pluck().get())).toBe("1");
+    again.close();
+    expect(inspect(path).versions.map((v) => (v as { applied_at: number }).applied_at)).toEqual([1, 1]);
+  });
+
+  it("upgrades a file written at an earlier version, keeping its data", () => {
+    const path = newPath();
+    const old = new SqliteDatabase(path, { migrations: MIGRATIONS.slice(0, 1) });
+    old.run("write", (sql) => sql("INSERT INTO kv (key, value) VALUES ('k', '\"kept\"')").run());
+    expect(old.schemaVersion()).toBe(1);
+    old.close();
+    const current = new SqliteDatabase(path);
+    expect(current.schemaVersion()).toBe(2);
+    expect(current.run("read", (sql) => sql("SELECT count(*) FROM devices").pluck().get())).toBe(0);
+    expect(current.run("read", (sql) => sql("SELECT value FROM kv").pluck().get())).toBe('"kept"');
+    current.close();
+  });
+
+  it("applies migrations all or nothing", () => {
+    const path = newPath();
+    const broken = [...MIGRATIONS, { version: 3, name: "broken", sql: "CREATE TABLE t3 (a); CREATE TABLE oops (" }];
+    expect(() => new SqliteDatabase(path, { migrations: broken }).open()).toThrow(/incomplete input|syntax error/);
+    const raw = new Database(path);
+    expect(raw.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'").pluck().get()).toBe(0);
+    expect(raw.prepare("SELECT count(*) FROM sqlite_master").pluck().get()).toBe(0);
+    raw.close();
+  });
+
+  it("refuses a file from a newer Heimdal, naming it", () => {
+    const path = newPath();
+    const db = new SqliteDatabase(path);
+    db.open();
+    db.close();
+    const raw = new Database(path);
+    raw.prepare("INSERT INTO schema_version VALUES (99, 'future', 0)").run();
+    raw.close();
+    expect(() => new SqliteDatabase(path).open()).toThrow(
+      `The database "${path}" has schema version 99, newer than this Heimdal knows (2): use the Heimdal that wrote it, or another file`,
+    );
+  });
+
+  it("names the file it cannot open: not a database (permanent), no such directory (may pass)", () => {
+    const notDb = newPath();
+    writeFileSync(notDb, "this is not an SQLite file, only text that is long enough to have a header".repeat(20));
+    expect(() => new SqliteDatabase(notDb).open()).toThrow(
+      `Cannot open the database "${notDb}": file is not a database (SQLITE_NOTADB)`,
+    );
+    const missing = join(scratch, "no-such-directory", "heimdal.db");
+    const error = (() => {
+      try {
+        new SqliteDatabase(missing).open();
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(StorageUnavailableError);
+    expect((error as Error).message).toBe(
+      `Cannot open the database "${missing}": Cannot open database because the directory does not exist`,
+    );
+  });
+
+  it("rolls a transaction back whole and maps a busy database to StorageUnavailableError", () => {
+    const path = newPath();
+    const db = new SqliteDatabase(path, { busyTimeoutMs: 20 });
+    expect(() =>
+      db.transaction("write two", (sql) => {
+        sql("INSERT INTO kv (key, value) VALUES ('a', '1')").run();
+        throw new Error("second write failed");
+      }),
+    ).toThrow("second write failed");
+    expect(db.run("count", (sql) => sql("SELECT count(*) FROM kv").pluck().get())).toBe(0);
+
+    const other = new Database(path);
+    other.prepare("BEGIN IMMEDIATE").run();
+    try {
+      expect(() => db.transaction("write", (sql) => sql("INSERT INTO kv VALUES ('b', '2')").run())).toThrow(
+        new StorageUnavailableError(`Cannot write in "${path}": database is locked (SQLITE_BUSY)`),
+      );
+      // WAL: reading goes on while another connection writes.
+      expect(db.run("count", (sql) => sql("SELECT count(*) FROM kv").pluck().get())).toBe(0);
+    } finally {
+      other.prepare("ROLLBACK").run();
+      other.close();
+    }
+    db.transaction("write", (sql) => sql("INSERT INTO kv VALUES ('b', '2')").run());
+    expect(db.run("count", (sql) => sql("SELECT count(*) FROM kv").pluck().get())).toBe(1);
+    db.close();
+  });
+
+  it("is unavailable once closed", () => {
+    const path = newPath();
+    const db = new SqliteDatabase(path);
+    db.open();
+    db.close();
+    db.close();
+    expect(() => db.schemaVersion()).toThrow(
+      new StorageUnavailableError(`Cannot use the database "${path}": it was closed`),
+    );
+  });
+});

@@ -203,3 +203,22 @@ describe("robust statistics", () => {
     expect(robust([1, 2, 3, 4, 100])).toEqual({ median: 3, mad: 1 });
   });
 });
+
+describe("restored baselines", () => {
+  it("rebuilds a stored day when the same traffic is replayed, and continues it after a restart", () => {
+    const day0 = (n: number) => Array.from({ length: n }, (_, i) => connection(MONDAY + i * 60_000));
+    const first = new DeviceBaseline("d1");
+    for (const c of day0(10)) first.addConnection(c);
+    const stored = first.toJSON();
+
+    const replay = new DeviceBaseline("d1");
+    replay.merge(stored);
+    for (const c of day0(10)) replay.addConnection(c);
+    expect(replay.toJSON()).toEqual(stored);
+
+    const restarted = new DeviceBaseline("d1");
+    restarted.merge(stored);
+    restarted.addConnection(connection(MONDAY + 3 * HOUR));
+    expect(restarted.toJSON().days[0]!.connections).toBe(11);
+  });
+});

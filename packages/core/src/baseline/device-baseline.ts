@@ -31,6 +31,8 @@ export interface DailySummary {
   ports: Record<string, number>;
   /** Bytes and connections of destinations beyond the per-day limit. */
   other: { bytes: number; connections: number };
+  /** End of the latest connection counted (ms); tells a continuation from a replay of the same day. */
+  lastTime?: number;
 }
 
 /** Expected behaviour from other sources: a golden profile of the device's model (from the cloud, or imported). */
@@ -97,6 +99,8 @@ const HOUR = 3_600_000;
  */
 export class DeviceBaseline {
   private readonly days = new Map<number, DailySummary>();
+  /** Days loaded from storage that this run has not touched yet. */
+  private readonly restored = new Set<number>();
   readonly golden: GoldenProfile[] = [];
 
   constructor(
@@ -106,7 +110,15 @@ export class DeviceBaseline {
 
   addConnection(c: DeviceConnection): void {
     const day = this.dayOf(c.start);
+    if (this.restored.delete(day)) {
+      // A stored day met again: traffic after what was stored continues it (a restarted
+      // sensor); traffic from before it is the same capture replayed, which rebuilds the day
+      // instead of counting it twice.
+      const stored = this.days.get(day);
+      if (stored && c.end <= (stored.lastTime ?? Number.POSITIVE_INFINITY)) this.days.delete(day);
+    }
     const summary = this.dayFor(day);
+    if (c.end > (summary.lastTime ?? 0)) summary.lastTime = c.end;
     const bytes = c.bytesUp + c.bytesDown;
     summary.bytesUp += c.bytesUp;
     summary.bytesDown += c.bytesDown;
@@ -235,11 +247,17 @@ export class DeviceBaseline {
     };
   }
 
-  /** Merges stored or imported days: a day present in both keeps the richer (more connections) one. */
+  /**
+   * Merges stored or imported days: a day present in both keeps the richer (more connections)
+   * one, so merging the same baseline twice changes nothing.
+   */
   merge(json: BaselineJson): void {
     for (const day of json.days) {
       const mine = this.days.get(day.day);
-      if (!mine || day.connections > mine.connections) this.days.set(day.day, structuredDay(day));
+      if (!mine || day.connections > mine.connections) {
+        this.days.set(day.day, structuredDay(day));
+        this.restored.add(day.day);
+      }
     }
     for (const golden of json.golden) this.addGolden(golden);
   }
@@ -281,6 +299,7 @@ function structuredDay(d: DailySummary): DailySummary {
     destinations: Object.fromEntries(Object.entries(d.destinations).map(([k, v]) => [k, { ...v }])),
     ports: { ...d.ports },
     other: { ...d.other },
+    ...(d.lastTime === undefined ? {} : { lastTime: d.lastTime }),
   };
 }
 

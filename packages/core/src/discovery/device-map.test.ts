@@ -329,6 +329,29 @@ describe("device map", () => {
     expect(report.devices.find((d) => d.mac === formatMac(sensorMac))!.role).toBe("sensor");
   });
 
+  it("brings back stored devices as known: online again, never new again", () => {
+    const first = new DeviceMap({ classifier: testClassifier, vendors });
+    const state = first.sawPacket(PHONE_MAC, T0, 100);
+    first.addHostname(state, "Lucas-iPhone", "dhcp", T0);
+    first.addAddress(state, "192.168.1.20", T0);
+    first.flush(T0);
+    const stored = JSON.parse(JSON.stringify(first.records()));
+
+    const second = new DeviceMap({ classifier: testClassifier, vendors });
+    second.restore(stored);
+    expect(second.records()).toEqual(
+      stored.map((r: { online: boolean }) => ({ ...r, online: false, packets: 0, bytes: 0 })),
+    );
+    second.sawPacket(PHONE_MAC, T0 + 86_400 * SECOND, 100);
+    second.flush(T0 + 86_400 * SECOND);
+    expect(second.drainEvents().map((e) => e.type)).toEqual(["device_online"]);
+    expect(second.records()[0]).toMatchObject({
+      id: `dev-${formatMac(PHONE_MAC).replaceAll(":", "")}`,
+      type: { value: "phone" },
+      online: true,
+    });
+  });
+
   it("keeps its invariants under any sequence of evidence (property)", () => {
     const macs = [0x001122000001, 0x021122000002, 0x061122000003, 0x001122000004];
     const step = fc.record({

@@ -1,4 +1,4 @@
-import { formatMac, isLocallyAdministeredMac } from "../packet/address.js";
+import { formatMac, isLocallyAdministeredMac, parseMac } from "../packet/address.js";
 import { type DeviceClassifier, UNKNOWN_TYPE } from "./device-classifier.js";
 import type {
   AddressSighting,
@@ -91,7 +91,6 @@ export class DeviceMap {
   private readonly settleUs: number;
   private readonly randomizedSettleUs: number;
   private readonly listLimit: number;
-  private nextId = 1;
   private explicitGateway = false;
 
   constructor(private readonly options: DeviceMapOptions) {
@@ -254,6 +253,45 @@ export class DeviceMap {
     return this.states.filter((s) => s.announced).map((s) => toRecord(s));
   }
 
+  /**
+   * Brings back devices stored by an earlier run: they are known (never device_new again) and
+   * offline until they send a packet (then device_online).
+   */
+  restore(records: readonly DeviceRecord[]): void {
+    for (const record of records) {
+      const macs = record.macs.map((m) => parseMac(m)).filter((m): m is number => m !== undefined);
+      const mac = parseMac(record.mac);
+      if (mac === undefined || macs.some((m) => this.byMac.has(m))) continue;
+      const state: DeviceState = {
+        id: record.id,
+        mac,
+        macs,
+        role: this.sensorMacs.has(mac) ? "sensor" : record.role,
+        addresses: new Map(record.addresses.map((a) => [a.ip, { ...a }])),
+        hostnames: new Map(record.hostnames.map((h) => [`${h.source}\u0000${h.name.toLowerCase()}`, { ...h }])),
+        vendor: record.vendor,
+        type: record.type,
+        model: record.model,
+        os: record.os,
+        fingerprint: { ...emptyFingerprint(), ...structuredCloneFingerprint(record.fingerprint) },
+        firstSeenUs: record.firstSeen * 1000,
+        lastSeenUs: record.lastSeen * 1000,
+        online: false,
+        packets: 0,
+        bytes: 0,
+        publicSourcePackets: 0,
+        lastAddressKey: -1,
+        announced: true,
+        dirty: false,
+        pending: [],
+      };
+      for (const m of macs) this.byMac.set(m, state);
+      for (const ip of state.addresses.keys()) this.byIp.set(ip, state);
+      if (state.role === "gateway") this.explicitGateway = true;
+      this.states.push(state);
+    }
+  }
+
   /** Zeroes per-device packet and byte counters (a new analysis after learning). */
   resetCounters(): void {
     for (const state of this.states) {
@@ -270,7 +308,8 @@ export class DeviceMap {
   private create(mac: number, timestampUs: number): DeviceState {
     const randomized = isLocallyAdministeredMac(mac);
     const state: DeviceState = {
-      id: `dev-${(this.nextId++).toString().padStart(4, "0")}-${formatMac(mac).replaceAll(":", "")}`,
+      // Derived from the first MAC, so the same device has the same id in every run and database.
+      id: `dev-${formatMac(mac).replaceAll(":", "")}`,
       mac,
       macs: [mac],
       role: this.sensorMacs.has(mac) ? "sensor" : this.gatewayMacs.has(mac) ? "gateway" : "device",

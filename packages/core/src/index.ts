@@ -41,5 +41,8 @@ export * from "./profile/top-k.js";
 export * from "./simulate/frame-builder.js";
 export * from "./simulate/home-network.js";
 export * from "./simulate/random.js";
+export * from "./storage/batched-writer.js";
 export * from "./storage/memory-storage.js";
+export * from "./storage/repositories.js";
+export * from "./storage/storage-contract.js";
 export * from "./storage/storage-provider.js";

@@ -11,3 +11,4 @@ export { LibpcapInjector } from "./linux/injector.js";
 export { listInterfaces } from "./linux/interfaces.js";
 export { detectNetwork, type NetconfigSources, systemSources } from "./linux/netconfig.js";
 export { NATIVE_BINDING_PATH } from "./native-binding.js";
+export * from "./storage/index.js";

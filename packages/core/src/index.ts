@@ -1,5 +1,6 @@
 export * from "./analyze/packet-pipeline.js";
 export type * from "./analyze/report.js";
+export * from "./baseline/baseline-json.js";
 export * from "./baseline/device-baseline.js";
 export * from "./discovery/active-scanner.js";
 export * from "./discovery/default-classifier.js";

@@ -13,6 +13,8 @@ Commands:
   analyze --interface IFACE --duration SECONDS [--filter BPF] [--active-scan] [--format json|text]
                      The same on live traffic for a while (needs CAP_NET_RAW); --active-scan
                      also sweeps the local subnet with ARP and asks mDNS and SSDP.
+  baseline <export|import|versions|rollback> --db FILE …
+                     Back up, restore, inspect and roll back learned baselines.
   demo               Generate a small home-network capture and analyze it.
   simulate --out FILE [--devices N] [--hours H] [--seed S]
                      Write a simulated home network to a pcap file.
@@ -44,6 +46,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runAnalyze(rest);
       case "demo":
         return await runDemo(rest);
+      case "baseline": {
+        const { runBaseline } = await import("./commands/baseline.js");
+        return await runBaseline(rest);
+      }
       case "simulate": {
         const { runSimulate } = await import("./commands/simulate.js");
         return await runSimulate(rest);
@@ -53,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
         return await runInterfaces(rest);
       }
       default:
-        throw new UsageError(`unknown command "${command}" (commands: analyze, demo, simulate, interfaces)`);
+        throw new UsageError(`unknown command "${command}" (commands: analyze, baseline, demo, simulate, interfaces)`);
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -1,12 +1,13 @@
 import { parseArgs } from "node:util";
 import type { AnalysisReport, PacketPipeline } from "@heimdal/core";
 import { CaptureFileProvider } from "@heimdal/platform";
+import { AnalysisStore } from "../analysis-store.js";
 import type { LiveAnalysisOptions } from "../live-analysis.js";
 import { createPipeline } from "../pipeline-factory.js";
 import { formatReportText } from "../report-text.js";
 import { UsageError } from "../usage-error.js";
 
-const HELP = `Usage: heimdal analyze [--learn FILE]... FILE... [--format json|text]
+const HELP = `Usage: heimdal analyze [--learn FILE]... FILE... [--db FILE] [--format json|text]
        heimdal analyze --interface IFACE --duration SECONDS [--filter BPF] [--offline-after S]
                        [--active-scan] [--format json|text]
 
@@ -15,6 +16,8 @@ packet pipeline and prints what it found. JSON output is a stable contract (docs
 
   --learn FILE        a capture to learn from before FILE (repeatable; raises nothing itself)
   --format json|text  output format (default text)
+  --db FILE           the sensor's SQLite database: start from the devices and baselines
+                      stored there, and store what this analysis learned (created if absent)
   --interface IFACE   capture live from IFACE instead of files
   --duration SECONDS  how long to capture live (required with --interface)
   --filter BPF        BPF filter for live capture (tcpdump syntax)
@@ -56,7 +59,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     if (values["active-scan"]) throw new UsageError("--active-scan needs --interface (it scans a live network)");
     if (positionals.length === 0)
       throw new UsageError("analyze needs a capture FILE (or --interface IFACE --duration S)");
-    report = analyzeFiles(values.learn ?? [], positionals, offlineAfter);
+    report = analyzeFiles(values.learn ?? [], positionals, offlineAfter, values.db);
   }
   process.stdout.write(format === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report));
   return 0;
@@ -82,6 +85,7 @@ function parseOptions(argv: string[]) {
         duration: { type: "string" },
         filter: { type: "string" },
         "offline-after": { type: "string" },
+        db: { type: "string" },
         "active-scan": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -99,15 +103,29 @@ export function analyzeFiles(
   learnFiles: readonly string[],
   files: readonly string[],
   offlineAfterSeconds?: number,
+  databasePath?: string,
 ): AnalysisReport {
   const discovery = offlineAfterSeconds === undefined ? {} : { offlineAfterSeconds };
   const pipeline = createPipeline({ discovery });
-  // One pipeline: learn files fill the device map and the baselines, then the report starts
-  // afresh, so they add nothing to it but what is normal.
-  for (const file of learnFiles) replayFile(file, pipeline);
-  if (learnFiles.length > 0) pipeline.beginAnalysis();
-  for (const file of files) replayFile(file, pipeline);
-  return pipeline.finish();
+  const store = databasePath === undefined ? undefined : new AnalysisStore(databasePath);
+  try {
+    store?.restoreInto(pipeline);
+    // One pipeline: learn files fill the device map and the baselines, then the report starts
+    // afresh, so they add nothing to it but what is normal.
+    for (const file of learnFiles) replayFile(file, pipeline);
+    if (learnFiles.length > 0) pipeline.beginAnalysis();
+    for (const file of files) replayFile(file, pipeline);
+    const report = pipeline.finish();
+    if (store) {
+      const captures = [...learnFiles, ...files];
+      if (store.alreadyIngested(captures)) {
+        process.stderr.write(`heimdal: ${databasePath} already holds these captures; nothing new stored\n`);
+      } else store.save(pipeline, captures);
+    }
+    return report;
+  } finally {
+    store?.close();
+  }
 }
 
 /** Feeds one file synchronously: no await per batch on the hot path. */

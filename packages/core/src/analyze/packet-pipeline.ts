@@ -134,6 +134,11 @@ export class PacketPipeline {
     this.lastTickUs = Number.NEGATIVE_INFINITY;
   }
 
+  /** Device events raised in this analysis so far, oldest first (packet time). */
+  get deviceEvents(): readonly DeviceEvent[] {
+    return this.events;
+  }
+
   /** Profiles and baselines per device. */
   get profileEngine(): ProfileEngine {
     return this.profiles;

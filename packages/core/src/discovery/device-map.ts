@@ -57,6 +57,8 @@ export interface DeviceState {
   bytes: number;
   /** Packets sent with a public source address: a router forwards the internet's traffic. */
   publicSourcePackets: number;
+  /** Smoothed length of the silences the device came back from (0 until it has napped). */
+  sleepGapUs: number;
   /** Cache of the last source address key seen, so steady traffic skips the address map. */
   lastAddressKey: number;
   announced: boolean;
@@ -69,6 +71,9 @@ const SLEEPY_TYPES = new Set<DeviceType>(["phone", "tablet", "wearable_scale"]);
 const MAX_ADDRESSES = 32;
 const MAX_HOSTNAMES = 16;
 const MAX_NAME_LENGTH = 255;
+/** Silences shorter than this are ordinary pauses, not naps. */
+const SLEEP_GAP_FLOOR_US = 60e6;
+const MAX_LEARNED_OFFLINE_US = 3600e6;
 
 /**
  * The device map: one record per physical device, fed with evidence by the discovery
@@ -111,9 +116,15 @@ export class DeviceMap {
     let state = this.byMac.get(mac);
     if (!state) {
       state = this.create(mac, timestampUs);
-    } else if (!state.online) {
-      state.online = true;
-      if (state.announced) this.emit("device_online", state, timestampUs);
+    } else {
+      const gap = timestampUs - state.lastSeenUs;
+      // Learn how long this device naps: the silences it comes back from, smoothed.
+      if (gap > SLEEP_GAP_FLOOR_US)
+        state.sleepGapUs = state.sleepGapUs === 0 ? gap : state.sleepGapUs * 0.7 + gap * 0.3;
+      if (!state.online) {
+        state.online = true;
+        if (state.announced) this.emit("device_online", state, timestampUs);
+      }
     }
     state.packets++;
     state.bytes += wireLength;
@@ -280,6 +291,7 @@ export class DeviceMap {
         packets: 0,
         bytes: 0,
         publicSourcePackets: 0,
+        sleepGapUs: 0,
         lastAddressKey: -1,
         announced: true,
         dirty: false,
@@ -326,6 +338,7 @@ export class DeviceMap {
       packets: 0,
       bytes: 0,
       publicSourcePackets: 0,
+      sleepGapUs: 0,
       lastAddressKey: -1,
       announced: false,
       dirty: true,
@@ -411,8 +424,15 @@ export class DeviceMap {
     this.setRole(best, "gateway");
   }
 
+  /**
+   * The silence after which a device counts as offline: the configured timeout, longer for
+   * types that sleep, and at least three of its usual naps (capped at an hour) for a device
+   * that has shown it wakes up regularly — a battery lock that checks in every ten minutes is
+   * not offline between check-ins.
+   */
   private offlineAfter(state: DeviceState): number {
-    return SLEEPY_TYPES.has(state.type.value) ? this.offlineAfterUs * this.sleepyFactor : this.offlineAfterUs;
+    const base = SLEEPY_TYPES.has(state.type.value) ? this.offlineAfterUs * this.sleepyFactor : this.offlineAfterUs;
+    return Math.max(base, Math.min(3 * state.sleepGapUs, MAX_LEARNED_OFFLINE_US));
   }
 
   private emit(type: DeviceEvent["type"], state: DeviceState, timestampUs: number, changes?: DeviceChange[]): void {

@@ -1,0 +1,112 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createSqliteRepositories, SqliteDatabase } from "@heimdal/platform";
+import { afterAll, describe, expect, it } from "vitest";
+
+// The built command against a real SQLite file, as a user runs it.
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const bin = join(root, "packages/cli/bin/heimdal.js");
+const shared = resolve(root, "../shared/data");
+const scratch = mkdtempSync(join(tmpdir(), "heimdal-store-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const schlage = join(shared, "tj-oconnor-iot/schlage-lock-01.pcap");
+const lockly = join(shared, "tj-oconnor-iot/lockly-hub-01.pcap");
+
+function heimdal(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Everything stored, as plain data (the baseline history included). */
+function snapshot(path: string) {
+  const db = new SqliteDatabase(path);
+  db.open();
+  try {
+    const repos = createSqliteRepositories(db);
+    const devices = repos.devices.list();
+    return {
+      devices,
+      events: repos.events.since(0, 100_000),
+      baselines: devices.map((d) => ({
+        id: d.id,
+        versions: repos.baselines.versions(d.id).length,
+        current: repos.baselines.load(d.id)?.baseline,
+      })),
+      profiles: repos.profiles.list(),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe("heimdal analyze --db and heimdal baseline", () => {
+  it("stores an analysis, and analyzing the same capture again changes nothing", () => {
+    const db = join(scratch, "same.db");
+    expect(heimdal("analyze", "--db", db, "--format", "json", schlage).status).toBe(0);
+    const first = snapshot(db);
+    expect(first.devices.map((d) => d.mac).sort()).toEqual(["00:1c:7f:53:d0:28", "78:db:2f:db:43:48"]);
+    expect(first.events.filter((e) => e.event.type === "device_new")).toHaveLength(2);
+    const lock = first.baselines.find((b) => b.id === "dev-78db2fdb4348")!;
+    expect((lock.current as { days: unknown[] }).days.length).toBeGreaterThanOrEqual(7);
+    const again = heimdal("analyze", "--db", db, "--format", "json", schlage);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toContain("already holds these captures");
+    expect(snapshot(db)).toEqual(first);
+  });
+
+  it("remembers devices across analyses: a known device is not new again", () => {
+    const db = join(scratch, "known.db");
+    expect(heimdal("analyze", "--db", db, schlage).status).toBe(0);
+    const report = JSON.parse(heimdal("analyze", "--db", db, "--format", "json", lockly).stdout);
+    // The gateway was stored from the first capture; the Lockly hub is the only new device.
+    expect(
+      report.events.filter((e: { type: string }) => e.type === "device_new").map((e: { mac: string }) => e.mac),
+    ).toEqual(["24:6f:28:d9:a7:64"]);
+    const gateway = report.devices.find((d: { mac: string }) => d.mac === "00:1c:7f:53:d0:28");
+    expect(gateway.baseline.daysObserved).toBe(7);
+    expect(snapshot(db).baselines.find((b) => b.id === "dev-001c7f53d028")!.versions).toBe(2);
+  });
+
+  it("exports, rolls back and imports baselines by version", () => {
+    const db = join(scratch, "versions.db");
+    heimdal("analyze", "--db", db, schlage);
+    heimdal("analyze", "--db", db, lockly);
+    const exported = join(scratch, "export.json");
+    expect(heimdal("baseline", "export", "--db", db, "--out", exported).status).toBe(0);
+    const versions = heimdal("baseline", "versions", "--db", db, "--device", "dev-001c7f53d028");
+    expect(versions.stdout.trim().split("\n")).toHaveLength(2);
+    const rollback = heimdal("baseline", "rollback", "--db", db, "--device", "dev-001c7f53d028", "--version", "1");
+    expect(rollback.stdout).toContain("version 1 is current again, saved as version 3");
+    const after = snapshot(db).baselines.find((b) => b.id === "dev-001c7f53d028")!;
+    expect(after.versions).toBe(3);
+    // Importing the export into a fresh database restores the same current baselines.
+    const fresh = join(scratch, "fresh.db");
+    heimdal("analyze", "--db", fresh, join(shared, "chrissanders/dhcp_nolease_initialization.pcapng"));
+    expect(heimdal("baseline", "import", "--db", fresh, exported).status).toBe(0);
+    const restored = snapshot(fresh);
+    const original = snapshot(db);
+    expect(restored.baselines.length).toBeGreaterThan(0);
+    const imported = heimdal("baseline", "export", "--db", fresh, "--device", "dev-78db2fdb4348");
+    expect(JSON.parse(imported.stdout).baselines[0].baseline).toEqual(
+      original.baselines.find((b) => b.id === "dev-78db2fdb4348")!.current,
+    );
+  });
+
+  it("refuses a damaged import by naming the field, and imports nothing", () => {
+    const db = join(scratch, "bad.db");
+    heimdal("analyze", "--db", db, schlage);
+    const before = snapshot(db);
+    const bad = join(scratch, "bad.json");
+    const exported = JSON.parse(heimdal("baseline", "export", "--db", db).stdout);
+    exported.baselines[1].baseline.days[2].hourly = [1, 2, 3];
+    writeFileSync(bad, JSON.stringify(exported));
+    const result = heimdal("baseline", "import", "--db", db, bad);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("baselines[1].baseline.days[2].hourly must be 24 non-negative numbers");
+    expect(snapshot(db)).toEqual(before);
+  });
+});

@@ -41,6 +41,7 @@ export class PacketPipeline {
   private events: DeviceEvent[] = [];
   /** Packet time of the last device-map tick; presence and events settle about once a second. */
   private lastTickUs = Number.NEGATIVE_INFINITY;
+  private lastPurgeUs = Number.NEGATIVE_INFINITY;
   private problems: CaptureProblemReport[] = [];
   private sources: string[] = [];
   private dropped: DropReport = { byKernel: 0, byInterface: 0, byHeimdal: 0 };
@@ -107,6 +108,11 @@ export class PacketPipeline {
     this.flows.expire(nowUs);
     this.devices.tick(nowUs);
     for (const event of this.devices.drainEvents()) this.events.push(event);
+    // Baseline history past its retention goes once an hour of packet time.
+    if (nowUs - this.lastPurgeUs >= 3600e6) {
+      this.lastPurgeUs = nowUs;
+      this.profiles.purge(nowUs / 1000);
+    }
   }
 
   /**

@@ -6,11 +6,9 @@ cd "$(dirname "$0")/.."
 
 bash scripts/system-packages.sh
 
-if [ -f package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-else
-  npm install --no-audit --no-fund --loglevel=error
-fi
+# `npm install` honours package-lock.json; `npm ci` is not used because npm 11 rejects lock
+# files that hold only this platform's optional binaries (Biome, Rollup) as "out of sync".
+npm install --no-audit --no-fund --loglevel=error
 npm run build:native --workspace @heimdal/platform --silent
 npm run build --silent
 echo "setup: done"

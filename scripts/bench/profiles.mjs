@@ -16,7 +16,10 @@ function heapMiB() {
 /** A week of connections for one device: 400 a day over 150 destinations (a few heavy, a long tail). */
 function* week(device) {
   let seed = device * 7919 + 1;
-  const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const next = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
   for (let day = 0; day < 7; day++) {
     for (let i = 0; i < 400; i++) {
       const t = start + day * DAY + Math.floor(next() * DAY);

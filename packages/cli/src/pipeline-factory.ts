@@ -1,4 +1,10 @@
-import { createDefaultClassifier, type DomainParser, PacketPipeline, type PacketPipelineOptions } from "@heimdal/core";
+import {
+  createDefaultClassifier,
+  type DomainParser,
+  defaultDetectors,
+  PacketPipeline,
+  type PacketPipelineOptions,
+} from "@heimdal/core";
 import { ouiVendors } from "@heimdal/platform";
 import { getDomain } from "tldts";
 
@@ -12,6 +18,7 @@ export function createPipeline(options: Partial<PacketPipelineOptions> = {}): Pa
   return new PacketPipeline({
     classifier: createDefaultClassifier(),
     vendors: ouiVendors(),
+    detection: { detectors: defaultDetectors() },
     ...options,
     profiles: { domains: publicSuffixDomains, ...options.profiles },
   });

@@ -43,6 +43,15 @@ export function formatReportText(report: AnalysisReport): string {
   if (eventCounts.size > 0) {
     lines.push(`Device events: ${[...eventCounts].map(([type, count]) => `${type} ${count}`).join(", ")}`);
   }
+  if (report.alerts.length > 0) {
+    lines.push("", `Alerts (${report.alerts.length}) in ${report.incidents.length} incidents:`);
+    for (const incident of report.incidents.slice(0, 20)) {
+      lines.push(`  [${incident.severity}] ${incident.mac ?? "network"} from ${incident.start}`);
+      for (const entry of incident.timeline.slice(0, 6))
+        lines.push(`    ${entry.time}  ${entry.type.padEnd(22)} ${printable(entry.description)}`);
+      if (incident.timeline.length > 6) lines.push(`    … and ${incident.timeline.length - 6} more`);
+    }
+  }
   const protocols = Object.entries(report.flows.byProtocol)
     .map(([name, count]) => `${name} ${count}`)
     .join(", ");

@@ -112,6 +112,7 @@ export function analyzeFiles(
     store?.restoreInto(pipeline);
     // One pipeline: learn files fill the device map and the baselines, then the report starts
     // afresh, so they add nothing to it but what is normal.
+    if (learnFiles.length > 0) pipeline.startLearning();
     for (const file of learnFiles) replayFile(file, pipeline);
     if (learnFiles.length > 0) pipeline.beginAnalysis();
     for (const file of files) replayFile(file, pipeline);

@@ -1,3 +1,4 @@
+import { DetectionEngine, type DetectionOptions } from "../detection/detection-engine.js";
 import type { DeviceClassifier } from "../discovery/device-classifier.js";
 import { DeviceMap, type DeviceMapOptions } from "../discovery/device-map.js";
 import type { DeviceEvent } from "../discovery/device-record.js";
@@ -11,6 +12,7 @@ import { DecodedPacket, MALFORMED_REASONS } from "../packet/decoded-packet.js";
 import { decodePacket } from "../packet/decoder.js";
 import { lastTwoLabels } from "../profile/domain-parser.js";
 import { ProfileEngine, type ProfileEngineOptions } from "../profile/profile-engine.js";
+import { toAlertReport, toIncidentReport } from "./alert-report.js";
 import { toDeviceReport, toEventReport } from "./device-report.js";
 import type { AnalysisReport, CaptureProblemReport, DropReport } from "./report.js";
 import { TalkerTally } from "./talker-tally.js";
@@ -22,6 +24,8 @@ export interface PacketPipelineOptions {
   flows?: FlowTableOptions;
   /** Profiles and baselines; the domain parser defaults to the last two labels (inject a Public Suffix List one). */
   profiles?: Partial<ProfileEngineOptions>;
+  /** Detectors and how alerts are handled; without it nothing is detected. */
+  detection?: Omit<DetectionOptions, "sensorMacs">;
   /** Hosts listed in `flows.topTalkers`. */
   topTalkers?: number;
 }
@@ -38,6 +42,7 @@ export class PacketPipeline {
   private readonly devices: DeviceMap;
   private readonly evidence: EvidenceObserver;
   private readonly profiles: ProfileEngine;
+  private readonly detection: DetectionEngine;
   private events: DeviceEvent[] = [];
   /** Packet time of the last device-map tick; presence and events settle about once a second. */
   private lastTickUs = Number.NEGATIVE_INFINITY;
@@ -57,13 +62,22 @@ export class PacketPipeline {
     this.devices = new DeviceMap({ ...options.discovery, classifier: options.classifier, vendors: options.vendors });
     this.profiles = new ProfileEngine(this.devices, { domains: lastTwoLabels, ...options.profiles });
     const profiles = this.profiles;
+    this.detection = new DetectionEngine(this.devices, this.profiles, {
+      detectors: [],
+      ...options.detection,
+      sensorMacs: options.discovery?.sensorMacs ?? [],
+    });
+    const detection = this.detection;
     this.evidence = new EvidenceObserver(this.devices, {
       dnsQuery: (state, name, time) => profiles.dnsQuery(state, name, time),
       dnsAnswer: (ip, name) => profiles.learnName(ip, name),
       tlsServerName: (state, name, time) => profiles.tlsServerName(state, name, time),
+      dnsMessage: (message, p, sender) => detection.onDns(message, p, sender),
     });
     this.flows = new FlowTable(options.flows, (flow) => {
       this.talkers.add(flow);
+      // Detectors compare with the baseline before the flow becomes part of it.
+      this.detection.onFlowEnd(flow);
       this.profiles.addFlow(flow);
     });
     this.topTalkers = options.topTalkers ?? 10;
@@ -74,6 +88,7 @@ export class PacketPipeline {
     const { data, offsets, capturedLengths, wireLengths, timestampsUs, linkTypes } = batch;
     const flows = this.flows;
     const evidence = this.evidence;
+    const detection = this.detection;
     let first = this.firstUs;
     let last = this.lastUs;
     for (let i = 0; i < batch.count; i++) {
@@ -88,7 +103,8 @@ export class PacketPipeline {
       }
       if (p.truncated) this.truncated++;
       flows.update(p);
-      evidence.observe(p, data);
+      const sender = evidence.observe(p, data);
+      detection.onPacket(p, data, sender);
       // Presence, events and flow expiry settle once a second of packet time, at the packet
       // that crosses the second, so a batch spanning minutes of a replay keeps exact timing.
       if (ts - this.lastTickUs >= 1e6) this.advanceTime(ts);
@@ -107,7 +123,11 @@ export class PacketPipeline {
     this.lastTickUs = nowUs;
     this.flows.expire(nowUs);
     this.devices.tick(nowUs);
-    for (const event of this.devices.drainEvents()) this.events.push(event);
+    for (const event of this.devices.drainEvents()) {
+      this.events.push(event);
+      this.detection.onDeviceEvent(event);
+    }
+    this.detection.tick(nowUs);
     // Baseline history past its retention goes once an hour of packet time.
     if (nowUs - this.lastPurgeUs >= 3600e6) {
       this.lastPurgeUs = nowUs;
@@ -122,7 +142,8 @@ export class PacketPipeline {
   beginAnalysis(): void {
     this.flows.flush("end_of_capture");
     if (Number.isFinite(this.lastUs)) this.devices.flush(this.lastUs);
-    this.devices.drainEvents();
+    for (const event of this.devices.drainEvents()) this.detection.onDeviceEvent(event);
+    this.detection.setMuted(false);
     this.devices.resetCounters();
     this.profiles.resetProfiles();
     this.talkers = new TalkerTally();
@@ -138,6 +159,16 @@ export class PacketPipeline {
     this.firstUs = Number.POSITIVE_INFINITY;
     this.lastUs = Number.NEGATIVE_INFINITY;
     this.lastTickUs = Number.NEGATIVE_INFINITY;
+  }
+
+  /** Learning (learn files): detectors build state but raise nothing. beginAnalysis() ends it. */
+  startLearning(): void {
+    this.detection.setMuted(true);
+  }
+
+  /** Alerts and incidents, for storage and the dashboard. */
+  get detectionEngine(): DetectionEngine {
+    return this.detection;
   }
 
   /** Device events raised in this analysis so far, oldest first (packet time). */
@@ -170,8 +201,14 @@ export class PacketPipeline {
   /** Ends all flows and builds the report. */
   finish(): AnalysisReport {
     this.flows.flush("end_of_capture");
-    if (Number.isFinite(this.lastUs)) this.devices.flush(this.lastUs);
-    for (const event of this.devices.drainEvents()) this.events.push(event);
+    if (Number.isFinite(this.lastUs)) {
+      this.devices.flush(this.lastUs);
+      for (const event of this.devices.drainEvents()) {
+        this.events.push(event);
+        this.detection.onDeviceEvent(event);
+      }
+      this.detection.tick(this.lastUs);
+    }
     const malformed: Record<string, number> = {};
     for (let i = 1; i < MALFORMED_REASONS.length; i++) {
       const count = this.malformedCounts[i]!;
@@ -198,6 +235,8 @@ export class PacketPipeline {
         .map((record) => toDeviceReport(record, this.profiles, Math.floor(this.lastUs / 1000)))
         .sort((a, b) => b.bytes - a.bytes || a.mac.localeCompare(b.mac)),
       events: this.events.map(toEventReport),
+      alerts: this.detection.alerts().map(toAlertReport),
+      incidents: this.detection.allIncidents().map(toIncidentReport),
       malformedMessages: { ...this.evidence.stats.malformed },
       flows: {
         count: this.talkers.count,

@@ -32,6 +32,10 @@ export interface AnalysisReport {
   devices: DeviceReport[];
   /** Device events in packet-time order: device_new, device_online, device_offline, device_changed. */
   events: DeviceEventReport[];
+  /** Alerts raised on the analyzed files (never on --learn files), oldest first. */
+  alerts: AlertReport[];
+  /** Alerts of one device close in time, told as one story. */
+  incidents: IncidentReport[];
   /** Application messages that failed to parse, by protocol and reason ("dns:name_loop"); counted and skipped. */
   malformedMessages: Record<string, number>;
   flows: FlowSummaryReport;
@@ -124,4 +128,36 @@ export interface TalkerReport {
   bytesIn: number;
   packets: number;
   flows: number;
+}
+
+export interface AlertReport {
+  id: string;
+  type: string;
+  severity: "info" | "low" | "medium" | "high" | "critical";
+  confidence: number;
+  mac: string | null;
+  deviceId: string | null;
+  /** When the evidence was complete (the alert was raised), ISO 8601 UTC. */
+  time: string;
+  /** The first packet of the evidence: time − firstEvidence is the time to detect. */
+  firstEvidence: string;
+  description: string;
+  /** What is normal for this device. */
+  normal: string;
+  /** What was observed instead. */
+  observed: string;
+  evidence: Record<string, unknown>;
+  /** Further occurrences folded into this alert during its cooldown. */
+  repeats: number;
+}
+
+export interface IncidentReport {
+  id: string;
+  deviceId: string | null;
+  mac: string | null;
+  start: string;
+  end: string;
+  severity: string;
+  alerts: string[];
+  timeline: { time: string; type: string; severity: string; description: string }[];
 }

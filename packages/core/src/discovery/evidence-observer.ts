@@ -49,6 +49,8 @@ export interface EvidenceListener {
   dnsQuery(state: DeviceState, name: string, timeMs: number): void;
   dnsAnswer(ip: string, name: string): void;
   tlsServerName(state: DeviceState, name: string, timeMs: number): void;
+  /** Every DNS message on port 53, with its sender (detectors read queries and answers). */
+  dnsMessage?(message: DnsMessage, p: DecodedPacket, sender: DeviceState): void;
 }
 
 export interface EvidenceObserverStats {
@@ -78,9 +80,10 @@ export class EvidenceObserver {
     private readonly listener?: EvidenceListener,
   ) {}
 
-  observe(p: DecodedPacket, data: Uint8Array): void {
+  /** Takes what the packet tells about its sender; returns the sender's device (undefined for group MACs). */
+  observe(p: DecodedPacket, data: Uint8Array): DeviceState | undefined {
     const mac = p.srcMac;
-    if (mac <= 0 || isGroupMac(mac)) return;
+    if (mac <= 0 || isGroupMac(mac)) return undefined;
     const state = this.map.sawPacket(mac, p.timestampUs, p.wireLength);
     if (p.isArp) {
       const ip = p.arpSenderIp;
@@ -89,16 +92,17 @@ export class EvidenceObserver {
         state.lastAddressKey = ip;
         this.map.addAddress(state, formatIpv4(ip), p.timestampUs);
       }
-      return;
+      return state;
     }
-    if (p.ipVersion === 0) return;
+    if (p.ipVersion === 0) return state;
     this.observeSourceAddress(state, p);
     if (p.protocol === IpProtocol.UDP) this.observeUdpExchange(state, p);
     else if (p.protocol === IpProtocol.TCP && (p.tcpFlags & SYN_ACK) === SYN_ACK) this.observeSynAck(state, p);
-    if (p.payloadCapturedLength === 0 && p.protocol !== IpProtocol.IPV6_ICMP) return;
+    if (p.payloadCapturedLength === 0 && p.protocol !== IpProtocol.IPV6_ICMP) return state;
     if (p.protocol === IpProtocol.UDP) this.observeUdp(state, p, data);
     else if (p.protocol === IpProtocol.TCP) this.observeTcp(state, p, data);
     else if (p.protocol === IpProtocol.IPV6_ICMP) this.observeNeighborDiscovery(state, p, data);
+    return state;
   }
 
   private observeSourceAddress(state: DeviceState, p: DecodedPacket): void {
@@ -177,7 +181,10 @@ export class EvidenceObserver {
       if (message?.qr) this.observeMdnsAnswers(state, p, message);
     } else if (sport === PORT_DNS || dport === PORT_DNS) {
       const message = this.dns("dns", data, at, length);
-      if (message) this.observeDns(state, p, message);
+      if (message) {
+        this.observeDns(state, p, message);
+        this.listener?.dnsMessage?.(message, p, state);
+      }
     } else if (sport === PORT_SSDP || dport === PORT_SSDP) {
       this.observeSsdp(state, data, at, length);
     } else if (sport === PORT_NETBIOS_NS && dport === PORT_NETBIOS_NS) {

@@ -1,0 +1,104 @@
+import type { Alert, AlertInput, AlertType, Severity } from "./alert.js";
+
+/** A user's "not an alert": matches by any combination of fields; all given must match. */
+export interface Exclusion {
+  id: string;
+  type?: AlertType;
+  deviceId?: string;
+  /** Matches evidence.destination (a registrable domain or address). */
+  destination?: string;
+  /** Matches evidence.port ("tcp/23"). */
+  port?: string;
+  comment: string;
+  /** Milliseconds since the epoch; the exclusion stops applying after it. */
+  expires?: number;
+  hits: number;
+}
+
+export interface AlertSinkOptions {
+  /** An alert with the same type and key within this much packet time is a repeat (default 1 h). */
+  cooldownSeconds?: number;
+  /** The user's exclusions; their `hits` count what they suppressed. */
+  exclusions?: Exclusion[];
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+export function severityRank(severity: Severity): number {
+  return SEVERITY_RANK[severity];
+}
+
+/**
+ * Where detectors' alerts go: exclusions first (counted as hits), then deduplication — the
+ * same type and key within the cooldown folds into the first alert as a repeat instead of a
+ * new notification — then the listeners (incidents, storage, dashboard).
+ */
+export class AlertSink {
+  private readonly cooldownMs: number;
+  private readonly lastByKey = new Map<string, Alert>();
+  private readonly alerts: Alert[] = [];
+  private readonly listeners: ((alert: Alert) => void)[] = [];
+  readonly exclusions: Exclusion[];
+  excluded = 0;
+
+  constructor(options: AlertSinkOptions = {}) {
+    this.cooldownMs = (options.cooldownSeconds ?? 3600) * 1000;
+    this.exclusions = options.exclusions ?? [];
+  }
+
+  onAlert(listener: (alert: Alert) => void): void {
+    this.listeners.push(listener);
+  }
+
+  raise(input: AlertInput): Alert | undefined {
+    const exclusion = this.exclusions.find((e) => matches(e, input));
+    if (exclusion) {
+      exclusion.hits++;
+      this.excluded++;
+      return undefined;
+    }
+    const dedupKey = `${input.type}\u0000${input.deviceId ?? input.mac ?? ""}\u0000${input.key}`;
+    const previous = this.lastByKey.get(dedupKey);
+    if (previous && input.time - previous.time < this.cooldownMs) {
+      previous.repeats++;
+      // A repeat may escalate: keep the strongest severity and confidence seen.
+      if (severityRank(input.severity) > severityRank(previous.severity)) previous.severity = input.severity;
+      previous.confidence = Math.max(previous.confidence, input.confidence);
+      return undefined;
+    }
+    const alert: Alert = { ...input, id: alertId(input), repeats: 0, confidence: round(input.confidence) };
+    this.lastByKey.set(dedupKey, alert);
+    this.alerts.push(alert);
+    for (const listener of this.listeners) listener(alert);
+    return alert;
+  }
+
+  /** Every alert raised, oldest first. */
+  all(): readonly Alert[] {
+    return this.alerts;
+  }
+}
+
+function matches(e: Exclusion, a: AlertInput): boolean {
+  if (e.expires !== undefined && a.time > e.expires) return false;
+  if (e.type !== undefined && e.type !== a.type) return false;
+  if (e.deviceId !== undefined && e.deviceId !== a.deviceId) return false;
+  if (e.destination !== undefined && e.destination !== a.evidence.destination) return false;
+  if (e.port !== undefined && e.port !== a.evidence.port) return false;
+  return e.type !== undefined || e.deviceId !== undefined || e.destination !== undefined || e.port !== undefined;
+}
+
+/** FNV-1a over type, device, key and time: the same detection in a replay has the same id. */
+function alertId(a: AlertInput): string {
+  const text = `${a.type}|${a.deviceId ?? a.mac ?? ""}|${a.key}|${a.time}`;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return `alert-${a.type}-${(h >>> 0).toString(16).padStart(8, "0")}-${Math.floor(a.time / 1000)}`;
+}
+
+function round(x: number): number {
+  return Math.round(Math.min(1, Math.max(0, x)) * 100) / 100;
+}

@@ -1,0 +1,109 @@
+import type { DeviceMap, DeviceState } from "../discovery/device-map.js";
+import type { DeviceEvent } from "../discovery/device-record.js";
+import type { FlowRecord } from "../flow/flow-record.js";
+import type { DecodedPacket } from "../packet/decoded-packet.js";
+import type { DnsMessage } from "../packet/dns.js";
+import type { ProfileEngine } from "../profile/profile-engine.js";
+import type { Alert, AlertType } from "./alert.js";
+import { AlertSink, type AlertSinkOptions } from "./alert-sink.js";
+import type { Detector, DetectorContext, DetectorFactory } from "./detector.js";
+import { type Incident, IncidentCorrelator } from "./incidents.js";
+
+/** Sensitivity 0..1: per device overrides per detector overrides global (default 0.5). */
+export interface SensitivityConfig {
+  global?: number;
+  detectors?: Partial<Record<AlertType, number>>;
+  devices?: Record<string, number>;
+}
+
+export interface DetectionOptions extends AlertSinkOptions {
+  detectors: readonly DetectorFactory[];
+  sensitivity?: SensitivityConfig;
+  /** Alerts of a device within this long form one incident (default 30 min). */
+  incidentWindowSeconds?: number;
+  sensorMacs?: readonly number[];
+}
+
+/**
+ * Runs the detectors on the pipeline's stream and turns what they raise into deduplicated
+ * alerts and per-device incidents. Hooks are prebound per kind, so a packet costs only the
+ * detectors that look at packets.
+ */
+export class DetectionEngine {
+  readonly sink: AlertSink;
+  readonly incidents: IncidentCorrelator;
+  private readonly packetDetectors: Detector[];
+  private readonly dnsDetectors: Detector[];
+  private readonly flowDetectors: Detector[];
+  private readonly eventDetectors: Detector[];
+  private readonly tickDetectors: Detector[];
+  /** Learning phase: detectors still learn, but nothing they raise is kept. */
+  private muted = false;
+
+  constructor(devices: DeviceMap, profiles: ProfileEngine, options: DetectionOptions) {
+    this.sink = new AlertSink(options);
+    this.incidents = new IncidentCorrelator(options.incidentWindowSeconds);
+    this.sink.onAlert((alert) => this.incidents.add(alert));
+    const sensors = new Set(options.sensorMacs ?? []);
+    const sensitivity = options.sensitivity ?? {};
+    const context: DetectorContext = {
+      devices,
+      profiles,
+      raise: (alert) => {
+        if (!this.muted) this.sink.raise(alert);
+      },
+      sensitivity: (type, deviceId) =>
+        clamp(
+          (deviceId !== null ? sensitivity.devices?.[deviceId] : undefined) ??
+            sensitivity.detectors?.[type] ??
+            sensitivity.global ??
+            0.5,
+        ),
+      isSensor: (mac) => sensors.has(mac),
+    };
+    const detectors = options.detectors.map((create) => create(context));
+    this.packetDetectors = detectors.filter((d) => d.onPacket);
+    this.dnsDetectors = detectors.filter((d) => d.onDns);
+    this.flowDetectors = detectors.filter((d) => d.onFlowEnd);
+    this.eventDetectors = detectors.filter((d) => d.onDeviceEvent);
+    this.tickDetectors = detectors.filter((d) => d.tick);
+  }
+
+  /** While muted (learn files), detectors build their state but raise nothing. */
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+  }
+
+  onPacket(p: DecodedPacket, data: Uint8Array, sender: DeviceState | undefined): void {
+    const detectors = this.packetDetectors;
+    for (let i = 0; i < detectors.length; i++) detectors[i]!.onPacket!(p, data, sender);
+  }
+
+  onDns(message: DnsMessage, p: DecodedPacket, sender: DeviceState): void {
+    for (const d of this.dnsDetectors) d.onDns!(message, p, sender);
+  }
+
+  onFlowEnd(flow: FlowRecord): void {
+    for (const d of this.flowDetectors) d.onFlowEnd!(flow);
+  }
+
+  onDeviceEvent(event: DeviceEvent): void {
+    for (const d of this.eventDetectors) d.onDeviceEvent!(event);
+  }
+
+  tick(nowUs: number): void {
+    for (const d of this.tickDetectors) d.tick!(nowUs);
+  }
+
+  alerts(): readonly Alert[] {
+    return this.sink.all();
+  }
+
+  allIncidents(): readonly Incident[] {
+    return this.incidents.all();
+  }
+}
+
+function clamp(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0.5;
+}

@@ -122,6 +122,11 @@ export class ProfileEngine {
     return [...this.profiles.keys()];
   }
 
+  /** What a remote address is called in baselines: its lookup's registrable domain, else the address. */
+  destinationOf(ip: string): string {
+    return this.destination(ip).destination;
+  }
+
   /** Registrable domain when a lookup named the address, else the address. */
   private destination(ip: string): { destination: string; destinationName: string | undefined } {
     const name = this.names.get(ip);

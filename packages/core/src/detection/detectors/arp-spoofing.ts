@@ -1,0 +1,210 @@
+import { formatIpv4, formatMac, isGroupMac, isPrivateIpv4 } from "../../packet/address.js";
+import type { DecodedPacket } from "../../packet/decoded-packet.js";
+import type { Detector, DetectorContext } from "../detector.js";
+
+/**
+ * arp_spoofing: a MAC claims, in ARP, an address another MAC is using at the same time, or
+ * claims an address and the neighbours' internet traffic then moves to it (the man in the
+ * middle now forwards it).
+ *
+ * Two pieces of evidence, each enough on its own:
+ * 1. Concurrent conflict: MAC M announces IP X in ARP while MAC N announced X in ARP and was
+ *    still active on X (ARP or IP packets from X) within CONCURRENT_US. An address that moved
+ *    after its old owner fell silent is a DHCP reassignment, not a conflict; a MAC that only
+ *    ever sends IP from X and never announces it (slips/test7: macOS Internet Sharing sends
+ *    as 192.168.2.1 from a second MAC) does not conflict. Severity critical when N is a
+ *    router (a next hop of other devices' internet traffic), else high.
+ * 2. Traffic moved: a device whose internet traffic went through router G now sends it to M,
+ *    while G was in use moments before and M announced an address it had not announced
+ *    before within CLAIM_MEMORY_US (chrissanders/arppoison: the gateway's real MAC never
+ *    appears in ARP, so only this catches it). Critical: the victim's traffic is intercepted.
+ *
+ * Gratuitous ARP of one's own address is one MAC and one address: never a conflict. The
+ * sensor's own interception (isSensor) is never reported.
+ */
+
+/** Both owners active on the address within this long: a conflict, not a hand-over. */
+const CONCURRENT_US = 60e6;
+/** A claim stays suspicious this long, waiting for traffic to move to the claimant. */
+const CLAIM_MEMORY_US = 60e6;
+/** The previous router must have carried the victim's traffic this recently. */
+const PREVIOUS_HOP_RECENT_US = 60e6;
+const MAX_BINDINGS = 4096;
+const MAX_HOPS = 4096;
+const MAX_CLAIMS = 256;
+
+interface Binding {
+  mac: number;
+  /** Last ARP announcement or IP packet from this MAC with this address. */
+  lastUs: number;
+  firstUs: number;
+}
+
+interface Hop {
+  mac: number;
+  lastUs: number;
+}
+
+interface Claim {
+  ip: number;
+  us: number;
+  /** The MAC that held the address before, if any. */
+  previous: number;
+  victimIp: number;
+}
+
+export function arpSpoofingDetector(context: DetectorContext): Detector {
+  const bindings = new Map<number, Binding>();
+  /** Victim MAC → the MAC its internet-bound packets go to. */
+  const hops = new Map<number, Hop>();
+  /** MACs of routers: next hops of some device's internet traffic. */
+  const routers = new Set<number>();
+  const claims = new Map<number, Claim>();
+  let dropped = 0;
+
+  function sensitivityFactor(mac: number): number {
+    // Sensitivity shortens or lengthens how concurrent two owners must be (30 s at 0 … 120 s at 1).
+    const s = context.sensitivity("arp_spoofing", context.devices.get(mac)?.id ?? null);
+    return 0.5 + 1.5 * s;
+  }
+
+  function arp(p: DecodedPacket): void {
+    const ip = p.arpSenderIp;
+    const mac = p.arpSenderMac;
+    if (ip === 0 || !isPrivateIpv4(ip) || isGroupMac(mac) || mac === 0) return;
+    const now = p.timestampUs;
+    const binding = bindings.get(ip);
+    if (binding === undefined) {
+      if (bindings.size >= MAX_BINDINGS) {
+        dropped++;
+        return;
+      }
+      bindings.set(ip, { mac, lastUs: now, firstUs: now });
+      noteClaim(mac, ip, -1, p);
+      return;
+    }
+    if (binding.mac === mac) {
+      binding.lastUs = now;
+      return;
+    }
+    const previous = binding.mac;
+    const concurrent = now - binding.lastUs <= CONCURRENT_US * sensitivityFactor(mac);
+    const sameDevice =
+      context.devices.get(mac) !== undefined && context.devices.get(mac) === context.devices.get(previous);
+    if (concurrent && !sameDevice && !context.isSensor(mac)) {
+      raise(mac, ip, previous, now, binding.lastUs, "conflict", null);
+    }
+    // Either way the address now answers at the new MAC (a hand-over, or a poisoned cache).
+    binding.mac = mac;
+    binding.lastUs = now;
+    binding.firstUs = now;
+    noteClaim(mac, ip, previous, p);
+  }
+
+  function noteClaim(mac: number, ip: number, previous: number, p: DecodedPacket): void {
+    if (context.isSensor(mac)) return;
+    if (claims.size >= MAX_CLAIMS && !claims.has(mac)) {
+      for (const [m, c] of claims) if (p.timestampUs - c.us > CLAIM_MEMORY_US) claims.delete(m);
+      if (claims.size >= MAX_CLAIMS) return;
+    }
+    claims.set(mac, { ip, us: p.timestampUs, previous, victimIp: p.arpTargetIp });
+  }
+
+  function ipPacket(p: DecodedPacket): void {
+    const src = p.srcIp4;
+    if (!isPrivateIpv4(src)) return;
+    const now = p.timestampUs;
+    const binding = bindings.get(src);
+    if (binding !== undefined && binding.mac === p.srcMac) binding.lastUs = now;
+    const dst = p.dstIp4;
+    if (isPrivateIpv4(dst) || dst >>> 28 >= 14 || isGroupMac(p.dstMac) || dst === 0xffffffff) return;
+    // Internet-bound: dstMac is this device's router.
+    const hop = hops.get(p.srcMac);
+    if (hop === undefined) {
+      if (hops.size < MAX_HOPS) hops.set(p.srcMac, { mac: p.dstMac, lastUs: now });
+      routers.add(p.dstMac);
+      return;
+    }
+    if (hop.mac === p.dstMac) {
+      hop.lastUs = now;
+      return;
+    }
+    const claim = claims.get(p.dstMac);
+    if (
+      claim !== undefined &&
+      now - claim.us <= CLAIM_MEMORY_US * sensitivityFactor(p.dstMac) &&
+      now - hop.lastUs <= PREVIOUS_HOP_RECENT_US &&
+      !context.isSensor(p.dstMac)
+    ) {
+      raise(p.dstMac, claim.ip, hop.mac, now, claim.us, "traffic_moved", { victimMac: p.srcMac, victimIp: src });
+    }
+    hop.mac = p.dstMac;
+    hop.lastUs = now;
+    routers.add(p.dstMac);
+  }
+
+  function raise(
+    claimant: number,
+    ip: number,
+    previous: number,
+    nowUs: number,
+    firstUs: number,
+    how: "conflict" | "traffic_moved",
+    victim: { victimMac: number; victimIp: number } | null,
+  ): void {
+    const state = context.devices.get(claimant);
+    const previousState = previous >= 0 ? context.devices.get(previous) : undefined;
+    const gateway =
+      how === "traffic_moved" || (previous >= 0 && routers.has(previous)) || previousState?.role === "gateway";
+    const address = formatIpv4(ip);
+    const name = [...(state?.hostnames.values() ?? [])][0]?.name;
+    const who = name ? `Device "${name}" (${formatMac(claimant)})` : `Device ${formatMac(claimant)}`;
+    const description =
+      how === "traffic_moved"
+        ? `${who} pretended to be the router, and ${victim ? formatIpv4(victim.victimIp) : "a device"}'s internet traffic now flows through it: someone may be reading or changing that traffic.`
+        : gateway
+          ? `${who} claimed the router's address ${address} while the router was still using it: this is how attackers put themselves in the middle of a network's traffic.`
+          : `${who} claimed the address ${address} while ${formatMac(previous)} was still using it: this is how attackers intercept another device's traffic.`;
+    context.raise({
+      type: "arp_spoofing",
+      severity: gateway ? "critical" : "high",
+      confidence: how === "traffic_moved" ? 0.95 : gateway ? 0.85 : 0.75,
+      deviceId: state?.id ?? null,
+      mac: formatMac(claimant),
+      time: Math.floor(nowUs / 1000),
+      firstEvidence: Math.floor(firstUs / 1000),
+      key: `${formatMac(claimant)}|${address}`,
+      description,
+      normal:
+        previous >= 0
+          ? `${address} belonged to ${formatMac(previous)}${gateway ? ", the router" : ""}; one address answers at one MAC.`
+          : "One address answers at one MAC, and devices send internet traffic through the router.",
+      observed:
+        how === "traffic_moved"
+          ? `${formatMac(claimant)} announced ${address} in ARP, then ${victim ? formatMac(victim.victimMac) : "a device"} switched its internet traffic from ${formatMac(previous)} to it.`
+          : `${formatMac(claimant)} announced ${address} in ARP while ${formatMac(previous)} had used it ${((nowUs - firstUs) / 1e6).toFixed(1)} s before.`,
+      evidence: {
+        how,
+        claimedIp: address,
+        claimant: formatMac(claimant),
+        previousMac: previous >= 0 ? formatMac(previous) : null,
+        gateway,
+        victimMac: victim ? formatMac(victim.victimMac) : null,
+        victimIp: victim ? formatIpv4(victim.victimIp) : null,
+        destination: address,
+        droppedBindings: dropped,
+      },
+    });
+  }
+
+  return {
+    type: "arp_spoofing",
+    onPacket(p) {
+      if (p.isArp) arp(p);
+      else if (p.ipVersion === 4 && p.srcMac >= 0) ipPacket(p);
+    },
+    tick(nowUs) {
+      for (const [m, c] of claims) if (nowUs - c.us > 2 * CLAIM_MEMORY_US) claims.delete(m);
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { closeSync, existsSync, openSync, readSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { PacketPipeline } from "../../analyze/packet-pipeline.js";
+import { createDefaultClassifier } from "../../discovery/default-classifier.js";
+import { NO_VENDORS } from "../../discovery/vendor-lookup.js";
+import type { ByteSource } from "../../packet/byte-source.js";
+import { CaptureFileReader } from "../../packet/capture-file-reader.js";
+import type { Alert } from "../alert.js";
+import { severityRank } from "../alert-sink.js";
+import type { DetectorFactory } from "../detector.js";
+import { arpSpoofingDetector } from "./arp-spoofing.js";
+import { hostSweepDetector } from "./host-sweep.js";
+import { macChangeDetector } from "./mac-change.js";
+import { portScanDetector } from "./port-scan.js";
+
+const DATA = fileURLToPath(new URL("../../../../../../shared/data/", import.meta.url));
+const MINE: DetectorFactory[] = [portScanDetector, hostSweepDetector, arpSpoofingDetector, macChangeDetector];
+
+/** Positional reads over node:fs (core tests may not import the platform package). */
+class FileByteSource implements ByteSource {
+  private fd: number | undefined;
+  constructor(private readonly path: string) {}
+  read(target: Uint8Array, targetOffset: number, length: number, position: number): number {
+    this.fd ??= openSync(this.path, "r");
+    return readSync(this.fd, target, targetOffset, length, position);
+  }
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+interface Result {
+  alerts: readonly Alert[];
+  firstUs: number;
+}
+
+function analyze(relative: string): Result {
+  const source = new FileByteSource(DATA + relative);
+  const reader = new CaptureFileReader(source, { name: relative });
+  const pipeline = new PacketPipeline({
+    classifier: createDefaultClassifier(),
+    vendors: NO_VENDORS,
+    detection: { detectors: MINE },
+  });
+  let firstUs = Number.POSITIVE_INFINITY;
+  for (let b = reader.nextBatch(); b; b = reader.nextBatch()) {
+    if (b.count > 0) firstUs = Math.min(firstUs, b.timestampsUs[0]!);
+    pipeline.processBatch(b);
+  }
+  source.close();
+  const report = pipeline.finish();
+  void report;
+  return { alerts: pipeline.detectionEngine.alerts(), firstUs };
+}
+
+const table: { capture: string; type: string; severity: string; actor: string; detectS: string; fromStartS: string }[] =
+  [];
+
+function record(capture: string, result: Result, alert: Alert | undefined, type: string): void {
+  table.push({
+    capture,
+    type,
+    severity: alert?.severity ?? "-",
+    actor: alert ? (alert.mac ?? String(alert.evidence.source ?? "")) : "-",
+    detectS: alert ? ((alert.time - alert.firstEvidence) / 1000).toFixed(2) : "not detected",
+    fromStartS: alert ? (alert.time / 1000 - result.firstUs / 1e6).toFixed(2) : "-",
+  });
+}
+
+const available = existsSync(DATA);
+
+describe.skipIf(!available)("scan and ARP detectors on real captures", () => {
+  afterAll(() => {
+    console.log("Time to detect (alert time − first evidence), per capture:");
+    console.table(table);
+  });
+
+  const scans = [
+    "chrissanders/synscan.pcapng",
+    "evilfingers-nmap/FIN_SCAN.pcap",
+    "evilfingers-nmap/NULL_SCAN.pcap",
+    "evilfingers-nmap/TCP_CONNECT_SCAN.pcap",
+    "evilfingers-nmap/TCP_SYN_SCAN.pcap",
+    "evilfingers-nmap/UDP_SCAN.pcap",
+    "evilfingers-nmap/XMAS_TREE_SCAN.pcap",
+    "evilfingers-nmap/version_scan.pcap",
+  ];
+  for (const capture of scans) {
+    it(`detects the port scan in ${capture} within 10 s of the first probe`, () => {
+      const result = analyze(capture);
+      const scan = result.alerts.find((a) => a.type === "port_scan");
+      record(capture, result, scan, "port_scan");
+      console.log(
+        capture,
+        result.alerts.map((a) => `${a.type} ${a.severity} ${a.key} ${a.description}`),
+      );
+      expect(scan).toBeDefined();
+      expect(scan!.time - scan!.firstEvidence).toBeLessThanOrEqual(10_000);
+      expect(scan!.evidence.kind).toBe("vertical");
+    });
+  }
+});
+
+export const _forLint = severityRank;

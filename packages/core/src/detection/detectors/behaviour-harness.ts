@@ -54,7 +54,8 @@ export const MINUTE = 60e6;
 export const HOUR = 3600e6;
 export const DAY = 86_400e6;
 
-export type Frame = [number, Uint8Array];
+/** Time (µs), frame, and the wire length when the capture cut the frame short. */
+export type Frame = [number, Uint8Array, number?];
 
 function frame(from: Host, to: Host, src: number, dst: number, protocol: number, payload: Uint8Array): Uint8Array {
   return ethernetFrame(to.mac, from.mac, 0x0800, ipv4Packet({ src, dst, protocol }, payload));
@@ -131,7 +132,7 @@ export function dnsLookup(out: Frame[], time: number, client: Host, name: string
 export function pcapBytes(frames: Frame[]): Uint8Array {
   const chunks: Uint8Array[] = [];
   const writer = new PcapWriter((c) => chunks.push(c));
-  for (const [t, f] of frames.sort((a, b) => a[0] - b[0])) writer.write(t, f);
+  for (const [t, f, wire] of frames.sort((a, b) => a[0] - b[0])) writer.write(t, f, wire ?? f.length);
   writer.flush();
   const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
@@ -198,4 +199,33 @@ export function normalWeek(days = 7, start = T0): Frame[] {
     }
   }
   return out;
+}
+
+/**
+ * A bulk upload of `bytes` over `durationUs` in 1,400-byte segments captured truncated (headers
+ * only, wire length kept), with an ACK back for every ten segments: cheap to build, counted in full.
+ */
+export function bulkUpload(
+  out: Frame[],
+  time: number,
+  client: Host,
+  remote: number,
+  port: number,
+  bytes: number,
+  durationUs: number,
+  srcPort = 47000,
+): void {
+  const seg = (src: number, dst: number, sport: number, dport: number, flags: number) =>
+    tcpSegment(src, dst, { srcPort: sport, dstPort: dport, seq: 1, ack: 1, flags }, new Uint8Array(0));
+  const up = frame(client, GATEWAY, client.ip, remote, 6, seg(client.ip, remote, srcPort, port, 0x10));
+  const ack = frame(GATEWAY, client, remote, client.ip, 6, seg(remote, client.ip, port, srcPort, 0x10));
+  out.push([time, frame(client, GATEWAY, client.ip, remote, 6, seg(client.ip, remote, srcPort, port, 0x02))]);
+  out.push([time + 100, frame(GATEWAY, client, remote, client.ip, 6, seg(remote, client.ip, port, srcPort, 0x12))]);
+  const segments = Math.ceil(bytes / 1400);
+  const step = durationUs / segments;
+  for (let i = 0; i < segments; i++) {
+    const t = time + 200 + Math.floor(i * step);
+    out.push([t, up, 14 + 40 + 1400]);
+    if (i % 10 === 9) out.push([t + 1, ack]);
+  }
 }

@@ -1,0 +1,205 @@
+import type { DeviceState } from "../../discovery/device-map.js";
+import type { DeviceType } from "../../discovery/device-record.js";
+import type { FlowRecord } from "../../flow/flow-record.js";
+import { formatIp, formatIpv4, isGroupMac, isLocalUnicast, isPrivateIpv4 } from "../../packet/address.js";
+import type { DecodedPacket } from "../../packet/decoded-packet.js";
+import type { Severity } from "../alert.js";
+import type { Detector, DetectorContext } from "../detector.js";
+import {
+  DestinationPrevalence,
+  describeNormal,
+  historyDays,
+  isJudgedDevice,
+  isRemoteIp,
+  knownDays,
+} from "./remote-peers.js";
+
+const MB = 1_000_000;
+/** Upload counted per (device, remote address) over this window (Firewalla looks back 4 h every 15 min; we check every packet). */
+const WINDOW_US = 15 * 60e6;
+/** Floor at sensitivity 0.5: below it nothing is an exfiltration (Slips alerts at 100 MB per flow). */
+const FLOOR_BYTES = 20 * MB;
+/** Upload must exceed download this many times: video calls and sync send about what they receive. */
+const UP_DOWN_RATIO = 4;
+const COUNTERS_PER_DEVICE = 1024;
+
+/**
+ * Devices that upload a lot as their job (cameras, NAS replication) or by habit (phone and PC
+ * backups, video calls): the floor is multiplied by this.
+ */
+const TYPE_FACTOR: Partial<Record<DeviceType, number>> = {
+  camera: 5,
+  nas: 5,
+  computer: 2,
+  phone: 2,
+  tablet: 2,
+  game_console: 2,
+};
+
+interface Counter {
+  ip: string;
+  port: string;
+  up: number;
+  down: number;
+  firstUs: number;
+  lastUs: number;
+  /** Bytes up at which the counter is judged next (Infinity once it is settled for the window). */
+  nextCheck: number;
+  threshold: number;
+  raisedRank: number;
+}
+
+const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+/** A number standing for an address: the IPv4 value, or an FNV-style mix of the IPv6 words. */
+function addressKey(ipVersion: number, v4: number, words: Uint32Array): number {
+  if (ipVersion === 4) return v4;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < 4; i++) h = Math.imul(h ^ words[i]!, 0x01000193) >>> 0;
+  // Above 2^32 so IPv6 keys never meet IPv4 ones.
+  return 4294967296 + h;
+}
+
+/**
+ * data_exfiltration: a device sends far more than its baseline to a destination it has no
+ * history with, and far more than it receives from it. Bytes are streamed up per (device,
+ * remote address) from packets, so a 100 MB upload is caught within seconds of crossing the
+ * threshold, not at the next 15-minute batch (Firewalla) or when the flow ends (Slips).
+ */
+export function dataExfiltrationDetector(context: DetectorContext): Detector {
+  const counters = new Map<DeviceState, Map<number, Counter>>();
+  const prevalence = new DestinationPrevalence();
+  let lastSweepUs = 0;
+
+  /** Bytes a window must carry before it is judged, for this device now. Monotone in sensitivity. */
+  const thresholdFor = (state: DeviceState, nowUs: number): number => {
+    const sensitivity = context.sensitivity("data_exfiltration", state.id);
+    const floor = FLOOR_BYTES * 4 ** (1 - 2 * sensitivity) * (TYPE_FACTOR[state.type.value] ?? 1);
+    const baseline = context.profiles.baseline(state.id);
+    if (!baseline) return floor;
+    const nowMs = nowUs / 1000;
+    const days = baseline.windowDays(nowMs).filter((d) => d.connections > 0 && d.day < Math.floor(nowMs / 86_400_000));
+    const ups = days.map((d) => d.bytesUp).sort((a, b) => a - b);
+    const medianUp = ups.length > 0 ? ups[ups.length >> 1]! : 0;
+    const hour = baseline.expectedBytes(nowMs);
+    // A window may carry half a normal day's uploads, or the hour's usual volume plus its spread, before it counts.
+    return Math.max(floor, medianUp * 0.5 * (1.5 - sensitivity), hour.median + (6 - 4 * sensitivity) * hour.mad);
+  };
+
+  const judge = (state: DeviceState, c: Counter, nowUs: number) => {
+    if (c.up < UP_DOWN_RATIO * c.down) {
+      // Still a two-way exchange (a call, a sync): look again when the upload doubles.
+      c.nextCheck = c.up * 2;
+      return;
+    }
+    const nowMs = nowUs / 1000;
+    const destination = context.profiles.destinationOf(c.ip);
+    const baseline = context.profiles.baseline(state.id);
+    const known = knownDays(baseline, destination, nowMs);
+    const others = prevalence.others(destination, state.id);
+    if (known > 0 || others >= 2) {
+      // A destination with history (the camera's cloud, the phone's backup) or shared by the home.
+      c.nextCheck = Number.POSITIVE_INFINITY;
+      return;
+    }
+    const history = historyDays(baseline, nowMs);
+    let severity: Severity = c.up >= 5 * c.threshold ? "high" : "medium";
+    if (history === 0) severity = "low";
+    c.nextCheck = severity === "high" || history === 0 ? Number.POSITIVE_INFINITY : 5 * c.threshold;
+    if (RANK[severity] <= c.raisedRank) return;
+    c.raisedRank = RANK[severity];
+    const seconds = Math.max(1, (c.lastUs - c.firstUs) / 1e6);
+    const megabytes = Math.round(c.up / 1e5) / 10;
+    context.raise({
+      type: "data_exfiltration",
+      severity,
+      confidence:
+        Math.round(Math.min(0.9, 0.5 + 0.1 * Math.log2(c.up / c.threshold + 1) + (history > 0 ? 0.2 : 0)) * 100) / 100,
+      deviceId: state.id,
+      mac: null,
+      time: Math.floor(nowMs),
+      firstEvidence: Math.floor(c.firstUs / 1000),
+      key: `${state.id}|${destination}`,
+      description: `This device sent ${megabytes} MB to ${destination}, a place it has never talked to, far more than it usually uploads.`,
+      normal: `${describeNormal(baseline, nowMs)} Uploads up to ${Math.round(c.threshold / MB)} MB in 15 minutes are within its normal.`,
+      observed: `${megabytes} MB up and ${Math.round(c.down / 1e5) / 10} MB down with ${destination} (${c.port}) in ${Math.round(seconds)} s.`,
+      evidence: {
+        destination,
+        address: c.ip,
+        port: c.port,
+        bytesUp: c.up,
+        bytesDown: c.down,
+        seconds: Math.round(seconds),
+        bytesPerSecond: Math.round(c.up / seconds),
+        thresholdBytes: Math.round(c.threshold),
+        knownDays: known,
+        otherDevices: others,
+      },
+    });
+  };
+
+  const counterFor = (state: DeviceState, key: number, p: DecodedPacket): Counter => {
+    let byAddress = counters.get(state);
+    if (!byAddress) {
+      byAddress = new Map();
+      counters.set(state, byAddress);
+    }
+    let c = byAddress.get(key);
+    if (c === undefined || p.timestampUs - c.firstUs > WINDOW_US) {
+      if (c === undefined && byAddress.size >= COUNTERS_PER_DEVICE) {
+        const oldest = byAddress.keys().next().value;
+        if (oldest !== undefined) byAddress.delete(oldest);
+      }
+      const threshold = thresholdFor(state, p.timestampUs);
+      c = {
+        ip: p.ipVersion === 4 ? formatIpv4(p.dstIp4) : formatIp(p.dstAddress),
+        port: `${p.protocol === 6 ? "tcp" : p.protocol === 17 ? "udp" : `ip-${p.protocol}`}/${p.dstPort}`,
+        up: 0,
+        down: 0,
+        firstUs: p.timestampUs,
+        lastUs: p.timestampUs,
+        nextCheck: threshold,
+        threshold,
+        raisedRank: c?.raisedRank ?? -1,
+      };
+      byAddress.set(key, c);
+    }
+    return c;
+  };
+
+  return {
+    type: "data_exfiltration",
+    onPacket(p: DecodedPacket, _data: Uint8Array, sender: DeviceState | undefined) {
+      if (p.ipVersion === 0 || sender === undefined) return;
+      if (sender.role === "device") {
+        // Upload: a device sending to the internet.
+        if (isGroupMac(p.dstMac)) return;
+        if (p.ipVersion === 4 ? isPrivateIpv4(p.dstIp4) || p.dstIp4 >>> 28 >= 14 : isLocalUnicast(p.dstAddress)) return;
+        if (p.ipVersion === 6 && p.dstAddress[0]! >>> 24 === 0xff) return;
+        const c = counterFor(sender, addressKey(p.ipVersion, p.dstIp4, p.dstAddress), p);
+        c.up += p.wireLength;
+        c.lastUs = p.timestampUs;
+        if (c.up >= c.nextCheck && !context.isSensor(sender.mac)) judge(sender, c, p.timestampUs);
+      } else if (sender.role === "gateway") {
+        // Download: the gateway forwarding the internet's answer to a device we count for.
+        const state = context.devices.get(p.dstMac);
+        if (state === undefined) return;
+        const c = counters.get(state)?.get(addressKey(p.ipVersion, p.srcIp4, p.srcAddress));
+        if (c !== undefined) c.down += p.wireLength;
+      }
+    },
+    onFlowEnd(flow: FlowRecord) {
+      const state = flow.srcMac > 0 ? context.devices.get(flow.srcMac) : context.devices.stateForIp(flow.srcIp);
+      if (!isJudgedDevice(state) || !isRemoteIp(flow.dstIp)) return;
+      prevalence.note(context.profiles.destinationOf(flow.dstIp), state.id);
+    },
+    tick(nowUs: number) {
+      if (nowUs - lastSweepUs < 60e6) return;
+      lastSweepUs = nowUs;
+      for (const [state, byAddress] of counters) {
+        for (const [key, c] of byAddress) if (nowUs - c.lastUs > WINDOW_US) byAddress.delete(key);
+        if (byAddress.size === 0) counters.delete(state);
+      }
+    },
+  };
+}

@@ -32,6 +32,11 @@ const BENIGN_UDP = new Set([53, 67, 68, 123, 137, 138, 443, 1900, 3702, 5353, 53
 /** Client ports a device legitimately opens to many internet hosts: horizontal needs more evidence there. */
 const BUSY_INTERNET_PORTS = new Set([80, 443, 853, 8080, 8443, 5228, 5223, 993, 587]);
 
+/** Ports IoT worms (Mirai and its descendants) probe across the internet: telnet, SSH, ADB, TR-069, Huawei HG532, Realtek, DVR admin. */
+const WORM_PORTS = new Set([22, 23, 2222, 2323, 5555, 7547, 37215, 52869, 9527, 81]);
+/** Weighted distinct internet hosts (telnet 3, other service ports 1, ephemeral ports ½) that make a worm-like sweep, × horizontal. */
+const INTERNET_SWEEP_FACTOR = 0.75;
+
 const TWO_16 = 65536;
 const TWO_17 = 131072;
 
@@ -59,6 +64,8 @@ interface SourceTracker {
   perHost: Map<number, Count>;
   /** protocol bit × 65536 + port → count. */
   perPort: Map<number, Count>;
+  /** Distinct internet hosts failed on any non-web TCP port (a worm's random-address sweep). */
+  internetHosts: Count;
   windowStartUs: number;
   successes: number;
   oddProbes: number;
@@ -110,6 +117,7 @@ export function portScanDetector(context: DetectorContext): Detector {
       failed: new Set(),
       perHost: new Map(),
       perPort: new Map(),
+      internetHosts: newCount(p.timestampUs),
       windowStartUs: -1,
       successes: 0,
       oddProbes: 0,
@@ -128,7 +136,16 @@ export function portScanDetector(context: DetectorContext): Detector {
 
   function probe(t: SourceTracker, key: number, nowUs: number): void {
     t.lastUs = nowUs;
-    if (t.failed.has(key) || t.pending.has(key)) return;
+    if (t.failed.has(key)) return;
+    const sent = t.pending.get(key);
+    if (sent !== undefined) {
+      // A SYN retransmitted: the sender's own stack gave up waiting for an answer (~1 s, RFC 6298).
+      if (nowUs - sent >= 900e3 && key % TWO_17 < TWO_16) {
+        t.pending.delete(key);
+        fail(t, key, sent, nowUs, 1);
+      }
+      return;
+    }
     if (t.pending.size >= MAX_PENDING) {
       t.dropped++;
       return;
@@ -158,6 +175,32 @@ export function portScanDetector(context: DetectorContext): Detector {
       byPort.alerted = true;
       raise(t, "horizontal", portKey, byPort, nowUs);
     }
+    // A worm tries one or two ports on each random address: count hosts across ports, weighted.
+    if (t.local && internet && portKey < TWO_16 && !BUSY_INTERNET_PORTS.has(portKey) && byHost.distinct === 1) {
+      const sweep = t.internetHosts;
+      bumpCount(sweep, host, probeUs, nowUs, WORM_PORTS.has(portKey) ? 3 : portKey >= 10000 ? 0.5 : 1);
+      if (
+        !sweep.alerted &&
+        !byPort.alerted &&
+        sweep.weight >= t.horizontal * INTERNET_SWEEP_FACTOR &&
+        sweep.distinct >= 3
+      ) {
+        sweep.alerted = true;
+        raise(t, "horizontal", busiestPort(t), sweep, nowUs);
+      }
+    }
+  }
+
+  function busiestPort(t: SourceTracker): number {
+    let best = 0;
+    let most = -1;
+    for (const [k, c] of t.perPort) {
+      if (c.distinct > most) {
+        most = c.distinct;
+        best = k;
+      }
+    }
+    return best;
   }
 
   function openWindow(t: SourceTracker, nowUs: number): void {
@@ -165,6 +208,7 @@ export function portScanDetector(context: DetectorContext): Detector {
     t.failed.clear();
     t.perHost.clear();
     t.perPort.clear();
+    t.internetHosts = newCount(nowUs);
     t.successes = 0;
     t.oddProbes = 0;
   }
@@ -325,6 +369,10 @@ export function portScanDetector(context: DetectorContext): Detector {
   };
 }
 
+function newCount(firstUs: number): Count {
+  return { weight: 0, distinct: 0, firstUs, lastUs: firstUs, samples: [], alerted: false };
+}
+
 function bump(
   map: Map<number, Count>,
   key: number,
@@ -335,12 +383,16 @@ function bump(
 ): Count {
   let c = map.get(key);
   if (!c) {
-    c = { weight: 0, distinct: 0, firstUs: probeUs, lastUs: nowUs, samples: [], alerted: false };
+    c = newCount(probeUs);
     map.set(key, c);
   }
+  return bumpCount(c, sample, probeUs, nowUs, weight);
+}
+
+function bumpCount(c: Count, sample: number, probeUs: number, nowUs: number, weight: number): Count {
+  if (c.distinct === 0 || probeUs < c.firstUs) c.firstUs = probeUs;
   c.weight += weight;
   c.distinct++;
-  if (probeUs < c.firstUs) c.firstUs = probeUs;
   if (nowUs > c.lastUs) c.lastUs = nowUs;
   if (c.samples.length < SAMPLES) c.samples.push(sample);
   return c;

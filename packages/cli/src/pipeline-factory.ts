@@ -18,7 +18,7 @@ export function createPipeline(options: Partial<PacketPipelineOptions> = {}): Pa
   return new PacketPipeline({
     classifier: createDefaultClassifier(),
     vendors: ouiVendors(),
-    detection: { detectors: defaultDetectors() },
+    detection: { detectors: defaultDetectors({ domains: publicSuffixDomains }) },
     ...options,
     profiles: { domains: publicSuffixDomains, ...options.profiles },
   });

@@ -216,7 +216,7 @@ export class PacketPipeline {
     }
     const hasPackets = this.packets > 0 && Number.isFinite(this.firstUs);
     return {
-      version: 3,
+      version: 4,
       sources: this.sources,
       packets: this.packets,
       bytes: this.bytes,

@@ -7,7 +7,7 @@ import type { DeviceFingerprint } from "../discovery/device-record.js";
  */
 export interface AnalysisReport {
   /** Schema version of this object; bumped when fields are added. */
-  version: 3;
+  version: 4;
   /** What was analyzed: file paths or "interface:NAME". */
   sources: string[];
   /** Packets read (malformed ones included). */

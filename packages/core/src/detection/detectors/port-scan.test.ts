@@ -6,14 +6,7 @@ import { NO_VENDORS } from "../../discovery/vendor-lookup.js";
 import { MemoryByteSource } from "../../packet/byte-source.js";
 import { CaptureFileReader } from "../../packet/capture-file-reader.js";
 import { PcapWriter } from "../../packet/pcap-writer.js";
-import {
-  arpPacket,
-  ethernetFrame,
-  icmpEcho,
-  ipv4Packet,
-  tcpSegment,
-  udpDatagram,
-} from "../../simulate/frame-builder.js";
+import { ethernetFrame, ipv4Packet, tcpSegment, udpDatagram } from "../../simulate/frame-builder.js";
 import type { Alert } from "../alert.js";
 import type { DetectorFactory } from "../detector.js";
 

@@ -11,9 +11,10 @@ import { CaptureFileReader } from "../../packet/capture-file-reader.js";
 import type { DetectorFactory } from "../detector.js";
 import { beaconingDetector } from "./beaconing.js";
 import { dataExfiltrationDetector } from "./data-exfiltration.js";
+import { unexpectedDestinationDetector } from "./unexpected-destination.js";
 
 /** The behaviour detectors under test (this folder's, not the whole default set). */
-const DETECTORS: DetectorFactory[] = [beaconingDetector, dataExfiltrationDetector];
+const DETECTORS: DetectorFactory[] = [beaconingDetector, dataExfiltrationDetector, unexpectedDestinationDetector];
 
 const DATA = join(import.meta.dirname, "../../../../../../shared/data");
 const HUBS = [

@@ -1,0 +1,148 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { PacketPipeline } from "../../analyze/packet-pipeline.js";
+import { UNKNOWN_TYPE } from "../../discovery/device-classifier.js";
+import { NO_VENDORS } from "../../discovery/vendor-lookup.js";
+import { MemoryByteSource } from "../../packet/byte-source.js";
+import { CaptureFileReader } from "../../packet/capture-file-reader.js";
+import { PcapWriter } from "../../packet/pcap-writer.js";
+import { arpPacket, ethernetFrame, ipv4Packet, tcpSegment } from "../../simulate/frame-builder.js";
+import type { Alert } from "../alert.js";
+import type { DetectorFactory } from "../detector.js";
+
+const ip = (a: number, b: number, c: number, d: number) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+const T0 = Date.UTC(2026, 10, 2, 9, 0, 0) * 1000;
+type Frame = [number, Uint8Array];
+interface Host {
+  mac: number;
+  ip: number;
+}
+const tcp = (
+  from: Host,
+  to: Host,
+  srcIp: number,
+  dstIp: number,
+  sport: number,
+  dport: number,
+  flags: number,
+): Uint8Array =>
+  ethernetFrame(
+    to.mac,
+    from.mac,
+    0x0800,
+    ipv4Packet(
+      { src: srcIp, dst: dstIp, protocol: 6 },
+      tcpSegment(srcIp, dstIp, { srcPort: sport, dstPort: dport, seq: 1, ack: 0, flags }),
+    ),
+  );
+const arp = (
+  op: 1 | 2,
+  senderMac: number,
+  senderIp: number,
+  targetMac: number,
+  targetIp: number,
+  dstMac = 0xffffffffffff,
+): Uint8Array => ethernetFrame(dstMac, senderMac, 0x0806, arpPacket(op, senderMac, senderIp, targetMac, targetIp));
+
+function run(frames: Frame[], detectors: DetectorFactory[], sensitivity = 0.5): Alert[] {
+  const chunks: Uint8Array[] = [];
+  const writer = new PcapWriter((c) => chunks.push(c));
+  for (const [t, f] of [...frames].sort((a, b) => a[0] - b[0])) writer.write(t, f);
+  writer.flush();
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  const pipeline = new PacketPipeline({
+    classifier: { classify: () => ({ type: UNKNOWN_TYPE, model: null, os: null }) },
+    vendors: NO_VENDORS,
+    detection: { detectors, sensitivity: { global: sensitivity } },
+  });
+  const reader = new CaptureFileReader(new MemoryByteSource(bytes));
+  for (let b = reader.nextBatch(); b; b = reader.nextBatch()) pipeline.processBatch(b);
+  pipeline.finish();
+  return [...pipeline.detectionEngine.alerts()];
+}
+
+/** Every raise counted, folded repeats included. */
+const raised = (alerts: Alert[]) => alerts.reduce((n, a) => n + 1 + a.repeats, 0);
+
+import { arpSpoofingDetector } from "./arp-spoofing.js";
+
+const GW: Host = { mac: 0x0024b2000001, ip: ip(192, 168, 1, 1) };
+const VICTIM: Host = { mac: 0xf8bc12000001, ip: ip(192, 168, 1, 20) };
+const EVIL: Host = { mac: 0x001132000001, ip: ip(192, 168, 1, 30) };
+const WEB = ip(151, 101, 1, 140);
+
+describe("arp_spoofing", () => {
+  it("raises critical when another MAC claims the router's address while the router is active", () => {
+    const frames: Frame[] = [
+      [T0, arp(2, GW.mac, GW.ip, VICTIM.mac, VICTIM.ip, VICTIM.mac)],
+      [T0 + 100_000, tcp(VICTIM, GW, VICTIM.ip, WEB, 40000, 443, 0x02)],
+      [T0 + 1e6, arp(2, EVIL.mac, GW.ip, VICTIM.mac, VICTIM.ip, VICTIM.mac)],
+    ];
+    const alerts = run(frames, [arpSpoofingDetector]);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({
+      severity: "critical",
+      mac: "00:11:32:00:00:01",
+      key: "00:11:32:00:00:01|192.168.1.1",
+    });
+  });
+
+  it("raises critical when the victim's internet traffic moves to a claimant (router never in ARP)", () => {
+    const frames: Frame[] = [
+      [T0, tcp(VICTIM, GW, VICTIM.ip, WEB, 40000, 443, 0x02)],
+      [T0 + 1e6, arp(1, EVIL.mac, GW.ip, 0, VICTIM.ip, VICTIM.mac)],
+      [T0 + 2e6, tcp(VICTIM, EVIL, VICTIM.ip, WEB, 40000, 443, 0x10)],
+    ];
+    const alerts = run(frames, [arpSpoofingDetector]);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ severity: "critical", confidence: 0.95 });
+    expect(alerts[0]!.evidence.how).toBe("traffic_moved");
+  });
+
+  it("ignores gratuitous announcements and an address handed over after its owner went silent (DHCP)", () => {
+    const frames: Frame[] = Array.from({ length: 50 }, (_, i) => [
+      T0 + i * 1e6,
+      arp(1, VICTIM.mac, VICTIM.ip, 0, VICTIM.ip),
+    ]);
+    frames.push([T0 + 600e6, arp(1, EVIL.mac, VICTIM.ip, 0, VICTIM.ip)]);
+    expect(run(frames, [arpSpoofingDetector])).toEqual([]);
+  });
+
+  it("property: higher sensitivity never raises fewer alerts; random sequences never throw", () => {
+    const packet = fc.record({
+      dt: fc.integer({ min: 0, max: 120_000_000 }),
+      who: fc.integer({ min: 0, max: 2 }),
+      ipIndex: fc.integer({ min: 0, max: 2 }),
+      kind: fc.constantFrom(0, 1, 2),
+    });
+    const hosts = [GW, VICTIM, EVIL];
+    fc.assert(
+      fc.property(
+        fc.array(packet, { maxLength: 80 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (packets, s1, s2) => {
+          let t = T0;
+          const frames: Frame[] = packets.map((q) => {
+            t += q.dt;
+            const who = hosts[q.who]!;
+            const claimed = hosts[q.ipIndex]!.ip;
+            if (q.kind === 0) return [t, arp(2, who.mac, claimed, VICTIM.mac, VICTIM.ip, VICTIM.mac)];
+            if (q.kind === 1) return [t, arp(1, who.mac, claimed, 0, VICTIM.ip)];
+            return [t, tcp(VICTIM, who, VICTIM.ip, WEB, 40000, 443, 0x10)];
+          });
+          const [low, high] = s1 <= s2 ? [s1, s2] : [s2, s1];
+          expect(raised(run(frames, [arpSpoofingDetector], high))).toBeGreaterThanOrEqual(
+            raised(run(frames, [arpSpoofingDetector], low)),
+          );
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});

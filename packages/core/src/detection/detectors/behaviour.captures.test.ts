@@ -12,9 +12,15 @@ import type { DetectorFactory } from "../detector.js";
 import { beaconingDetector } from "./beaconing.js";
 import { dataExfiltrationDetector } from "./data-exfiltration.js";
 import { unexpectedDestinationDetector } from "./unexpected-destination.js";
+import { unusualPortDetector } from "./unusual-port.js";
 
 /** The behaviour detectors under test (this folder's, not the whole default set). */
-const DETECTORS: DetectorFactory[] = [beaconingDetector, dataExfiltrationDetector, unexpectedDestinationDetector];
+const DETECTORS: DetectorFactory[] = [
+  beaconingDetector,
+  dataExfiltrationDetector,
+  unexpectedDestinationDetector,
+  unusualPortDetector,
+];
 
 const DATA = join(import.meta.dirname, "../../../../../../shared/data");
 const HUBS = [

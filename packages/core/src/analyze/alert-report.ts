@@ -18,6 +18,7 @@ export function toAlertReport(alert: Alert): AlertReport {
     normal: alert.normal,
     observed: alert.observed,
     evidence: alert.evidence,
+    key: alert.key,
     repeats: alert.repeats,
   };
 }

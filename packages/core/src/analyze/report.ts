@@ -147,6 +147,8 @@ export interface AlertReport {
   /** What was observed instead. */
   observed: string;
   evidence: Record<string, unknown>;
+  /** What makes two alerts of a type the same (a scanner and its direction, a device and a domain). */
+  key: string;
   /** Further occurrences folded into this alert during its cooldown. */
   repeats: number;
 }

@@ -1,9 +1,17 @@
 import type { DomainParser } from "../profile/domain-parser.js";
 import type { DetectorFactory } from "./detector.js";
+import { arpSpoofingDetector } from "./detectors/arp-spoofing.js";
+import { beaconingDetector } from "./detectors/beaconing.js";
+import { dataExfiltrationDetector } from "./detectors/data-exfiltration.js";
 import { dgaDomainDetector } from "./detectors/dga-domain.js";
 import { dnsTunnelingDetector } from "./detectors/dns-tunneling.js";
+import { hostSweepDetector } from "./detectors/host-sweep.js";
 import { icmpTunnelingDetector } from "./detectors/icmp-tunneling.js";
+import { macChangeDetector } from "./detectors/mac-change.js";
 import { newDeviceDetector } from "./detectors/new-device.js";
+import { portScanDetector } from "./detectors/port-scan.js";
+import { unexpectedDestinationDetector } from "./detectors/unexpected-destination.js";
+import { unusualPortDetector } from "./detectors/unusual-port.js";
 
 export interface DefaultDetectorOptions {
   /** Registrable domains for the DNS detectors (the CLI passes the Public Suffix List). */
@@ -13,5 +21,18 @@ export interface DefaultDetectorOptions {
 /** The detectors Heimdal ships, in the order they run. */
 export function defaultDetectors(options: DefaultDetectorOptions = {}): DetectorFactory[] {
   const dns = options.domains ? { domains: options.domains } : {};
-  return [newDeviceDetector, dnsTunnelingDetector(dns), dgaDomainDetector(dns), icmpTunnelingDetector()];
+  return [
+    newDeviceDetector,
+    portScanDetector,
+    hostSweepDetector,
+    arpSpoofingDetector,
+    macChangeDetector,
+    dnsTunnelingDetector(dns),
+    dgaDomainDetector(dns),
+    icmpTunnelingDetector(),
+    beaconingDetector,
+    dataExfiltrationDetector,
+    unexpectedDestinationDetector,
+    unusualPortDetector,
+  ];
 }

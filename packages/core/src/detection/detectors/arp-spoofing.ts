@@ -60,6 +60,8 @@ export function arpSpoofingDetector(context: DetectorContext): Detector {
   /** MACs of routers: next hops of some device's internet traffic. */
   const routers = new Set<number>();
   const claims = new Map<number, Claim>();
+  /** Addresses each MAC announced in ARP (a few per MAC): a spoofer holds its own and the router's. */
+  const announced = new Map<number, number[]>();
   let dropped = 0;
 
   function sensitivityFactor(mac: number): number {
@@ -108,6 +110,32 @@ export function arpSpoofingDetector(context: DetectorContext): Detector {
       if (claims.size >= MAX_CLAIMS) return;
     }
     claims.set(mac, { ip, us: p.timestampUs, previous, victimIp: p.arpTargetIp });
+    const own = announced.get(mac) ?? [];
+    if (!own.includes(ip) && own.length < 4 && (announced.has(mac) || announced.size < MAX_CLAIMS)) {
+      own.push(ip);
+      announced.set(mac, own);
+    }
+  }
+
+  /** The previous router announced an address of its own, other than the one now claimed. */
+  function ownsOtherAddress(mac: number, ip: number): boolean {
+    const own = announced.get(mac);
+    return own !== undefined && own.length > 0 && !own.includes(ip);
+  }
+
+  /**
+   * A claim that can take traffic away from a router: the address was someone else's before,
+   * or the claimant also announces an address of its own in the same /24. A second router that
+   * only ever announces its own address (two uplinks, a travel router) is not spoofing.
+   */
+  function claimsForeignAddress(mac: number, claim: Claim): boolean {
+    if (claim.previous >= 0 && claim.previous !== mac) return true;
+    if ((announced.get(mac) ?? []).some((ip) => ip !== claim.ip && ip >>> 8 === claim.ip >>> 8)) return true;
+    // Addresses the device used in its own IP traffic count too (the device map knows them).
+    const prefix = formatIpv4(claim.ip).split(".").slice(0, 3).join(".");
+    const own = context.devices.get(mac)?.addresses.keys() ?? [];
+    for (const address of own) if (address.startsWith(`${prefix}.`) && address !== formatIpv4(claim.ip)) return true;
+    return false;
   }
 
   function ipPacket(p: DecodedPacket): void {
@@ -133,6 +161,7 @@ export function arpSpoofingDetector(context: DetectorContext): Detector {
     if (
       claim !== undefined &&
       now - claim.us <= CLAIM_MEMORY_US * sensitivityFactor(p.dstMac) &&
+      (claimsForeignAddress(p.dstMac, claim) || !ownsOtherAddress(hop.mac, claim.ip)) &&
       now - hop.lastUs <= PREVIOUS_HOP_RECENT_US &&
       !context.isSensor(p.dstMac)
     ) {

@@ -181,6 +181,8 @@ describe.skipIf(!available)("scan and ARP detectors on real captures", () => {
     "tj-oconnor-iot/sifely-hub-01.pcap",
     "ndpi/tplink_shp.pcap",
     "ndpi/tuya_lp.pcap",
+    // A phone behind two routers (172.16.42.1 and .42), each announcing only its own address.
+    "ndpi/alexa-app.pcapng",
   ];
   for (const capture of quiet) {
     it(`${capture}: nothing of medium or higher from these detectors`, () => {

@@ -1,0 +1,142 @@
+import type { DeviceState } from "../../discovery/device-map.js";
+import type { DeviceType } from "../../discovery/device-record.js";
+import type { DecodedPacket } from "../../packet/decoded-packet.js";
+import type { Severity } from "../alert.js";
+import type { Detector, DetectorContext } from "../detector.js";
+import { describeNormal, historyDays } from "./remote-peers.js";
+
+const MB = 1_000_000;
+const HOUR_US = 3600e6;
+/** Bytes an hour must carry before anything is judged, at sensitivity 0.5 (tiny devices never alert on kilobytes). */
+const FLOOR_BYTES = 5 * MB;
+/** Observed days before today a baseline needs when it is not yet "ready". */
+const MIN_HISTORY_DAYS = 3;
+/** Devices whose volume swings by habit (updates, streaming, backups): severity stops at medium. */
+const HABITUAL: ReadonlySet<DeviceType> = new Set(["phone", "tablet", "computer", "game_console", "nas", "tv"]);
+
+interface HourCounter {
+  /** Hour index (µs / 1 h) the bytes belong to. */
+  hour: number;
+  bytes: number;
+  up: number;
+  firstUs: number;
+  /** Bytes at which the counter is judged next (Infinity once settled for the hour). */
+  nextCheck: number;
+  threshold: number;
+  raised: Severity | null;
+}
+
+/** The hour's threshold parameters at a sensitivity: all fall as sensitivity rises. */
+export function spikeThreshold(median: number, mad: number, sensitivity: number): number {
+  const s = Math.min(1, Math.max(0, sensitivity));
+  const k = 12 - 8 * s; // 8 MADs at 0.5
+  const ratio = 6 + 8 * (1 - s); // 10 × the median at 0.5
+  const floor = FLOOR_BYTES * 2 ** (1 - 2 * s); // 5 MB at 0.5, 2.5 MB at 1, 10 MB at 0
+  return Math.max(floor, ratio * median, median + k * mad);
+}
+
+/**
+ * traffic_spike: a device moves far more bytes in the current hour than its baseline expects
+ * for that hour (hour of week once two weeks exist, else hour of day): above the median plus
+ * k·MAD, above 10 × the median and above a 5 MB floor (at sensitivity 0.5). Only for devices
+ * whose baseline is ready or has three observed days. Bytes are counted per device from
+ * packets (up and down through the gateway), so the alert comes the moment the hour crosses.
+ */
+export function trafficSpikeDetector(context: DetectorContext): Detector {
+  const counters = new Map<DeviceState, HourCounter>();
+  const minFloor = FLOOR_BYTES / 2;
+  let lastSweepUs = 0;
+
+  const judge = (state: DeviceState, c: HourCounter, nowUs: number) => {
+    const nowMs = nowUs / 1000;
+    const baseline = context.profiles.baseline(state.id);
+    if (baseline === undefined || context.isSensor(state.mac)) {
+      c.nextCheck = Number.POSITIVE_INFINITY;
+      return;
+    }
+    if (c.threshold === 0) {
+      const history = historyDays(baseline, nowMs);
+      const ready = history >= MIN_HISTORY_DAYS || baseline.summary(nowMs).state === "ready";
+      if (!ready) {
+        c.nextCheck = Number.POSITIVE_INFINITY;
+        return;
+      }
+      const expected = baseline.expectedBytes(nowMs);
+      c.threshold = spikeThreshold(expected.median, expected.mad, context.sensitivity("traffic_spike", state.id));
+    }
+    if (c.bytes < c.threshold) {
+      c.nextCheck = c.threshold;
+      return;
+    }
+    const habitual = HABITUAL.has(state.type.value);
+    const big = c.bytes >= 5 * c.threshold;
+    const severity: Severity = habitual ? (big ? "medium" : "low") : big ? "high" : "medium";
+    c.nextCheck = big ? Number.POSITIVE_INFINITY : 5 * c.threshold;
+    if (c.raised === severity) return;
+    c.raised = severity;
+    const expected = baseline.expectedBytes(nowMs);
+    const megabytes = (b: number) => Math.round(b / 1e5) / 10;
+    const what = state.type.value === "unknown" ? "device" : state.type.value.replaceAll("_", "/");
+    context.raise({
+      type: "traffic_spike",
+      severity,
+      confidence: Math.round(Math.min(0.9, 0.5 + 0.1 * Math.log2(c.bytes / c.threshold + 1)) * 100) / 100,
+      deviceId: state.id,
+      mac: null,
+      time: Math.floor(nowMs),
+      firstEvidence: Math.floor(c.firstUs / 1000),
+      key: `${state.id}|${c.hour}`,
+      description: `This ${what} moved ${megabytes(c.bytes)} MB this hour, far more than it usually does at this time.`,
+      normal: `${describeNormal(baseline, nowMs)} Usually about ${megabytes(expected.median)} MB in this hour (spread ${megabytes(expected.mad)} MB, ${expected.samples} days, by ${expected.basis.replaceAll("_", " ")}).`,
+      observed: `${megabytes(c.bytes)} MB so far this hour (${megabytes(c.up)} MB sent), above the ${megabytes(c.threshold)} MB limit.`,
+      evidence: {
+        bytes: c.bytes,
+        bytesUp: c.up,
+        thresholdBytes: Math.round(c.threshold),
+        expectedMedian: expected.median,
+        expectedMad: expected.mad,
+        basis: expected.basis,
+        samples: expected.samples,
+        ratio: Math.round((c.bytes / Math.max(1, expected.median)) * 10) / 10,
+      },
+    });
+  };
+
+  const count = (state: DeviceState, p: DecodedPacket, up: boolean) => {
+    const hour = Math.floor(p.timestampUs / HOUR_US);
+    let c = counters.get(state);
+    if (c === undefined) {
+      c = { hour, bytes: 0, up: 0, firstUs: p.timestampUs, nextCheck: minFloor, threshold: 0, raised: null };
+      counters.set(state, c);
+    } else if (c.hour !== hour) {
+      c.hour = hour;
+      c.bytes = 0;
+      c.up = 0;
+      c.firstUs = p.timestampUs;
+      c.nextCheck = minFloor;
+      c.threshold = 0;
+      c.raised = null;
+    }
+    c.bytes += p.wireLength;
+    if (up) c.up += p.wireLength;
+    if (c.bytes >= c.nextCheck) judge(state, c, p.timestampUs);
+  };
+
+  return {
+    type: "traffic_spike",
+    onPacket(p: DecodedPacket, _data: Uint8Array, sender: DeviceState | undefined) {
+      if (p.ipVersion === 0 || sender === undefined) return;
+      if (sender.role === "device") count(sender, p, true);
+      else if (sender.role === "gateway") {
+        const state = context.devices.get(p.dstMac);
+        if (state !== undefined && state.role === "device") count(state, p, false);
+      }
+    },
+    tick(nowUs: number) {
+      if (nowUs - lastSweepUs < 10 * 60e6) return;
+      lastSweepUs = nowUs;
+      const hour = Math.floor(nowUs / HOUR_US);
+      for (const [state, c] of counters) if (c.hour < hour - 1) counters.delete(state);
+    },
+  };
+}

@@ -4,14 +4,19 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import {
   CaptureFileReader,
+  createDefaultClassifier,
   DecodedPacket,
   decodePacket,
+  defaultDetectors,
   FlowTable,
+  NO_VENDORS,
   PacketPipeline,
 } from "../../packages/core/dist/index.js";
 
 const files = process.argv.slice(2);
-const stages = ["read", "decode", "decode+flows", "pipeline"];
+// "pipeline" is decode, flows, discovery and profiles; "pipeline+detectors" adds every shipped detector.
+const stages = ["read", "decode", "decode+flows", "pipeline", "pipeline+detectors"];
+const classifier = createDefaultClassifier();
 const rows = [];
 for (const file of files) {
   for (const stage of stages) {
@@ -26,12 +31,16 @@ for (const file of files) {
       );
       const packet = new DecodedPacket();
       const flows = new FlowTable();
-      const pipeline = new PacketPipeline();
+      const pipeline = new PacketPipeline({
+        classifier,
+        vendors: NO_VENDORS,
+        detection: { detectors: stage === "pipeline+detectors" ? defaultDetectors() : [] },
+      });
       const start = process.hrtime.bigint();
       let n = 0;
       for (let batch = reader.nextBatch(); batch; batch = reader.nextBatch()) {
         n += batch.count;
-        if (stage === "pipeline") {
+        if (stage.startsWith("pipeline")) {
           pipeline.processBatch(batch);
           continue;
         }
@@ -43,7 +52,7 @@ for (const file of files) {
         }
         if (stage === "decode+flows" && batch.count > 0) flows.expire(timestampsUs[batch.count - 1]);
       }
-      if (stage === "pipeline") pipeline.finish();
+      if (stage.startsWith("pipeline")) pipeline.finish();
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       reader.close();
       best = Math.min(best, seconds);
@@ -63,3 +72,48 @@ for (const file of files) {
 console.log("\n## Hot path in-process (best of 3, JIT warm)\n");
 console.table(rows);
 console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+
+// Cost of each detector alone on top of the pipeline (target: none above 10 % of throughput).
+const detectorRows = [];
+const factories = defaultDetectors();
+const file = files[0];
+function timePipeline(detectors) {
+  let best = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 3; round++) {
+    const fd = openSync(file, "r");
+    const reader = new CaptureFileReader(
+      { read: (t, o, l, p) => readSync(fd, t, o, l, p), close: () => closeSync(fd) },
+      { windowBytes: 1 << 22 },
+    );
+    const pipeline = new PacketPipeline({ classifier, vendors: NO_VENDORS, detection: { detectors } });
+    const start = process.hrtime.bigint();
+    for (let batch = reader.nextBatch(); batch; batch = reader.nextBatch()) pipeline.processBatch(batch);
+    pipeline.finish();
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
+    reader.close();
+  }
+  return best;
+}
+if (file) {
+  const base = timePipeline([]);
+  for (const factory of factories) {
+    const seconds = timePipeline([factory]);
+    let name = factory.name || "detector";
+    try {
+      name = factory({
+        devices: { get() {}, stateForIp() {} },
+        profiles: {},
+        raise() {},
+        sensitivity: () => 0.5,
+        isSensor: () => false,
+      }).type;
+    } catch {}
+    detectorRows.push({
+      detector: name,
+      seconds: seconds.toFixed(3),
+      "cost vs pipeline": `${(((seconds - base) / base) * 100).toFixed(1)} %`,
+    });
+  }
+  console.log(`\n## Cost per detector on ${file.split("/").pop()} (pipeline alone: ${base.toFixed(3)} s)\n`);
+  console.table(detectorRows);
+}

@@ -64,6 +64,7 @@ export class AnalysisStore {
       if (baseline) writes.push({ kind: "baseline", deviceId: record.id, baseline: baseline.toJSON() });
     }
     for (const event of pipeline.deviceEvents) writes.push({ kind: "event", event });
+    for (const alert of pipeline.detectionEngine.alerts()) writes.push({ kind: "alert", alert: { ...alert } });
     new SqliteWriteTarget(this.db, this.repositories).apply(writes);
   }
 

@@ -57,6 +57,8 @@ export interface DeviceState {
   bytes: number;
   /** Packets sent with a public source address: a router forwards the internet's traffic. */
   publicSourcePackets: number;
+  /** Packet time of the last classification. */
+  classifiedAtUs: number;
   /** Smoothed length of the silences the device came back from (0 until it has napped). */
   sleepGapUs: number;
   /** Cache of the last source address key seen, so steady traffic skips the address map. */
@@ -74,6 +76,8 @@ const MAX_NAME_LENGTH = 255;
 /** Silences shorter than this are ordinary pauses, not naps. */
 const SLEEP_GAP_FLOOR_US = 60e6;
 const MAX_LEARNED_OFFLINE_US = 3600e6;
+/** 30 s: evidence arrives in bursts (a DHCP join, an mDNS announcement); types settle within it. */
+const RECLASSIFY_US = 30e6;
 
 /**
  * The device map: one record per physical device, fed with evidence by the discovery
@@ -225,14 +229,18 @@ export class DeviceMap {
           continue;
         }
         this.classify(state);
+        state.classifiedAtUs = nowUs;
         state.announced = true;
         state.pending.length = 0;
         this.emit("device_new", state, state.firstSeenUs);
         continue;
       }
-      if (state.dirty) {
+      // New evidence is folded in at most every RECLASSIFY_US: a device querying new names
+      // every second would otherwise rerun every rule every second.
+      if (state.dirty && nowUs - state.classifiedAtUs >= RECLASSIFY_US) {
         const before = state.type.value;
         this.classify(state);
+        state.classifiedAtUs = nowUs;
         if (state.type.value !== before && before !== "unknown") {
           state.pending.push({ field: "type", from: before, to: state.type.value });
         }
@@ -252,6 +260,8 @@ export class DeviceMap {
 
   /** Announces everything still settling (end of a replay). */
   flush(nowUs: number): void {
+    // Evidence still waiting for its next reclassification is folded in now.
+    for (const state of this.states) if (state.dirty) state.classifiedAtUs = Number.NEGATIVE_INFINITY;
     this.tick(Math.max(nowUs, ...this.states.map((s) => s.firstSeenUs + this.randomizedSettleUs)));
   }
 
@@ -291,6 +301,7 @@ export class DeviceMap {
         packets: 0,
         bytes: 0,
         publicSourcePackets: 0,
+        classifiedAtUs: Number.NEGATIVE_INFINITY,
         sleepGapUs: 0,
         lastAddressKey: -1,
         announced: true,
@@ -338,6 +349,7 @@ export class DeviceMap {
       packets: 0,
       bytes: 0,
       publicSourcePackets: 0,
+      classifiedAtUs: Number.NEGATIVE_INFINITY,
       sleepGapUs: 0,
       lastAddressKey: -1,
       announced: false,

@@ -1,0 +1,184 @@
+import type { DeviceBaseline } from "../../baseline/device-baseline.js";
+import type { DeviceState } from "../../discovery/device-map.js";
+import type { DeviceType } from "../../discovery/device-record.js";
+import type { DecodedPacket } from "../../packet/decoded-packet.js";
+import type { Severity } from "../alert.js";
+import type { Detector, DetectorContext } from "../detector.js";
+import { describeNormal, historyDays } from "./remote-peers.js";
+
+const HOUR_US = 3600e6;
+const MINUTE_US = 60e6;
+const DAY_MS = 86_400_000;
+/** A baseline needs this many observed days (a full window) and this many quiet hours. */
+const MIN_HISTORY_DAYS = 6;
+const MIN_QUIET_HOURS = 6;
+/** Devices a person uses: being up at night is a habit, not an intrusion (low); everything else is medium. */
+const PERSONAL: ReadonlySet<DeviceType> = new Set(["phone", "tablet", "computer", "game_console", "wearable_scale"]);
+
+/** Minutes with traffic an hour needs, and bytes it must carry, at a sensitivity: both fall as it rises. */
+export function sustainedThresholds(sensitivity: number): { minutes: number; bytes: number } {
+  const s = Math.min(1, Math.max(0, sensitivity));
+  return { minutes: Math.round(20 - 20 * s), bytes: Math.round(100_000 * 4 ** (1 - 2 * s)) };
+}
+
+interface HourActivity {
+  hour: number;
+  /** Minutes of the hour with traffic, as bits (two 30-bit words). */
+  low: number;
+  high: number;
+  minutes: number;
+  bytes: number;
+  firstUs: number;
+  /** Minutes and bytes this hour needs (from the sensitivity, fixed at the hour's first packet). */
+  needMinutes: number;
+  needBytes: number;
+  /** Settled for this hour (judged and either raised or found normal). */
+  done: boolean;
+}
+
+/**
+ * unusual_time: sustained activity (≥ 10 minutes with traffic and ≥ 100 kB in one hour, at
+ * sensitivity 0.5) in an hour of the day the device is normally quiet: outside its baseline's
+ * usual hours, and active in that hour on at most one earlier day. Judged only for devices whose
+ * baseline has six observed days and at least six quiet hours (a device busy around the clock
+ * has no unusual time). Low for phones and computers, medium for things.
+ */
+export function unusualTimeDetector(context: DetectorContext): Detector {
+  const activity = new Map<DeviceState, HourActivity>();
+  const offsets = new WeakMap<DeviceBaseline, number>();
+  let lastSweepUs = 0;
+
+  const offsetOf = (baseline: DeviceBaseline): number => {
+    let offset = offsets.get(baseline);
+    if (offset === undefined) {
+      offset = baseline.toJSON().utcOffsetMinutes;
+      offsets.set(baseline, offset);
+    }
+    return offset;
+  };
+
+  const judge = (state: DeviceState, a: HourActivity, nowUs: number) => {
+    a.done = true;
+    if (context.isSensor(state.mac)) return;
+    const baseline = context.profiles.baseline(state.id);
+    if (baseline === undefined) return;
+    const nowMs = nowUs / 1000;
+    if (historyDays(baseline, nowMs) < MIN_HISTORY_DAYS) return;
+    const summary = baseline.summary(nowMs);
+    const quietHours = 24 - summary.usualHours.length;
+    if (quietHours < MIN_QUIET_HOURS) return;
+    const local = nowMs + offsetOf(baseline) * 60_000;
+    const hourOfDay = Math.floor((((local % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000);
+    if (summary.usualHours.includes(hourOfDay)) return;
+    const today = Math.floor(local / DAY_MS);
+    const earlier = baseline.windowDays(nowMs).filter((d) => d.day < today && d.connections > 0);
+    const activeDays = earlier.filter((d) => (d.hourly[hourOfDay] ?? 0) > 0).length;
+    const sensitivity = context.sensitivity("unusual_time", state.id);
+    // Active in this hour on one earlier day may still be unusual; on two, only at full sensitivity.
+    if (activeDays > (sensitivity >= 1 ? 2 : 1)) return;
+    const personal = PERSONAL.has(state.type.value) || state.type.value === "unknown";
+    const severity: Severity = personal ? "low" : "medium";
+    const what = state.type.value === "unknown" ? "device" : state.type.value.replaceAll("_", "/");
+    const clock = `${String(hourOfDay).padStart(2, "0")}:00`;
+    const hours = describeHours(summary.usualHours);
+    context.raise({
+      type: "unusual_time",
+      severity,
+      confidence: Math.round((0.5 + (0.05 * quietHours) / 2 - 0.15 * activeDays) * 100) / 100,
+      deviceId: state.id,
+      mac: null,
+      time: Math.floor(nowMs),
+      firstEvidence: Math.floor(a.firstUs / 1000),
+      key: `${state.id}|${a.hour}`,
+      description: `This ${what} was busy at ${clock}, an hour it is normally quiet.`,
+      normal: `${describeNormal(baseline, nowMs)} Usually active ${hours}; active at ${clock} on ${activeDays} of ${earlier.length} earlier days.`,
+      observed: `Traffic in ${a.minutes} minutes of the hour from ${clock} (${Math.round(a.bytes / 1000)} kB so far).`,
+      evidence: {
+        hourOfDay,
+        activeMinutes: a.minutes,
+        bytes: a.bytes,
+        usualHours: summary.usualHours,
+        quietHours,
+        activeDaysThisHour: activeDays,
+        daysObserved: earlier.length,
+      },
+    });
+  };
+
+  const note = (state: DeviceState, p: DecodedPacket) => {
+    const t = p.timestampUs;
+    const hour = Math.floor(t / HOUR_US);
+    let a = activity.get(state);
+    if (a === undefined) {
+      a = { hour, low: 0, high: 0, minutes: 0, bytes: 0, firstUs: t, needMinutes: 0, needBytes: 0, done: false };
+      activity.set(state, a);
+      reset(state, a, hour, t);
+    } else if (a.hour !== hour) reset(state, a, hour, t);
+    if (a.done) return;
+    a.bytes += p.wireLength;
+    const minute = Math.floor((t - hour * HOUR_US) / MINUTE_US);
+    if (minute < 30) {
+      const bit = 1 << minute;
+      if ((a.low & bit) === 0) {
+        a.low |= bit;
+        a.minutes++;
+      }
+    } else {
+      const bit = 1 << (minute - 30);
+      if ((a.high & bit) === 0) {
+        a.high |= bit;
+        a.minutes++;
+      }
+    }
+    if (a.minutes >= a.needMinutes && a.bytes >= a.needBytes) judge(state, a, t);
+  };
+
+  const reset = (state: DeviceState, a: HourActivity, hour: number, t: number) => {
+    const need = sustainedThresholds(context.sensitivity("unusual_time", state.id));
+    a.hour = hour;
+    a.low = 0;
+    a.high = 0;
+    a.minutes = 0;
+    a.bytes = 0;
+    a.firstUs = t;
+    a.needMinutes = Math.max(1, need.minutes);
+    a.needBytes = need.bytes;
+    a.done = false;
+  };
+
+  return {
+    type: "unusual_time",
+    onPacket(p: DecodedPacket, _data: Uint8Array, sender: DeviceState | undefined) {
+      if (p.ipVersion === 0 || sender === undefined) return;
+      if (sender.role === "device") note(sender, p);
+      else if (sender.role === "gateway") {
+        const state = context.devices.get(p.dstMac);
+        if (state !== undefined && state.role === "device") note(state, p);
+      }
+    },
+    tick(nowUs: number) {
+      if (nowUs - lastSweepUs < 10 * 60e6) return;
+      lastSweepUs = nowUs;
+      const hour = Math.floor(nowUs / HOUR_US);
+      for (const [state, a] of activity) if (a.hour < hour - 1) activity.delete(state);
+    },
+  };
+}
+
+/** "08–22 h" style ranges of the usual hours. */
+function describeHours(hours: number[]): string {
+  if (hours.length === 0) return "at no regular hour";
+  const ranges: string[] = [];
+  let start = hours[0]!;
+  let previous = start;
+  for (const h of [...hours.slice(1), -1]) {
+    if (h === previous + 1) {
+      previous = h;
+      continue;
+    }
+    ranges.push(start === previous ? `${start}h` : `${start}–${previous + 1}h`);
+    start = h;
+    previous = h;
+  }
+  return `at ${ranges.join(", ")}`;
+}

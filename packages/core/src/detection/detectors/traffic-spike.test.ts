@@ -83,6 +83,18 @@ describe("traffic_spike", () => {
     expect(spikes(pipeline)).toEqual([]);
   });
 
+  it("takes a camera's motion clip at an odd hour as normal, but not 40 MB", () => {
+    const pipeline = learnedWeek();
+    const frames: Frame[] = [];
+    bulkUpload(frames, DAY8 + 1 * HOUR, CAMERA, ip(3, 227, 188, 171), 443, 6_000_000, 2 * MINUTE);
+    bulkUpload(frames, DAY8 + 2 * HOUR, CAMERA, DROP, 443, 40_000_000, 10 * MINUTE);
+    replay(pipeline, frames);
+    const alerts = spikes(pipeline);
+    expect(alerts.map((a) => a.severity)).toEqual(["medium"]);
+    expect(alerts[0]!.evidence).toMatchObject({ thresholdBytes: 20_000_000 });
+    expect(alerts[0]!.key.endsWith(String(Math.floor((DAY8 + 2 * HOUR) / HOUR)))).toBe(true);
+  });
+
   it("needs a baseline: nothing on day one or after a single day", () => {
     for (const days of [0, 1]) {
       const pipeline = days === 0 ? newPipeline([trafficSpikeDetector]) : learnedWeek(undefined, days);

@@ -23,22 +23,45 @@ interface HourCounter {
   /** Bytes at which the counter is judged next (Infinity once settled for the hour). */
   nextCheck: number;
   threshold: number;
+  /** The busiest hour of the earlier days in the window (bytes). */
+  peak: number;
   raised: Severity | null;
 }
 
-/** The hour's threshold parameters at a sensitivity: all fall as sensitivity rises. */
-export function spikeThreshold(median: number, mad: number, sensitivity: number): number {
+/**
+ * Devices that move bursts as their job (a camera's motion clips, NAS replication) or by habit
+ * (updates, streaming): the floor is multiplied by this (as data_exfiltration does).
+ */
+const TYPE_FACTOR: Partial<Record<DeviceType, number>> = {
+  camera: 4,
+  nas: 5,
+  computer: 2,
+  phone: 2,
+  tablet: 2,
+  game_console: 2,
+  tv: 2,
+};
+
+/**
+ * The hour's threshold at a sensitivity (every term falls as sensitivity rises): above the
+ * hour's median + k·MAD, above `ratio` × its median, above the floor, and above `peakFactor` ×
+ * the busiest hour of the earlier days (a camera's clip at an odd hour is not a spike if it
+ * has sent such clips before).
+ */
+export function spikeThreshold(median: number, mad: number, sensitivity: number, peak = 0, typeFactor = 1): number {
   const s = Math.min(1, Math.max(0, sensitivity));
   const k = 12 - 8 * s; // 8 MADs at 0.5
   const ratio = 6 + 8 * (1 - s); // 10 × the median at 0.5
-  const floor = FLOOR_BYTES * 2 ** (1 - 2 * s); // 5 MB at 0.5, 2.5 MB at 1, 10 MB at 0
-  return Math.max(floor, ratio * median, median + k * mad);
+  const floor = FLOOR_BYTES * 2 ** (1 - 2 * s) * typeFactor; // 5 MB at 0.5, 2.5 MB at 1, 10 MB at 0
+  const peakFactor = 2 ** (1 - s) * 1.5; // 2.1 × the past peak hour at 0.5, 1.5 × at 1
+  return Math.max(floor, ratio * median, median + k * mad, peakFactor * peak);
 }
 
 /**
  * traffic_spike: a device moves far more bytes in the current hour than its baseline expects
  * for that hour (hour of week once two weeks exist, else hour of day): above the median plus
- * k·MAD, above 10 × the median and above a 5 MB floor (at sensitivity 0.5). Only for devices
+ * k·MAD, above 10 × the median, above 2.1 × its busiest earlier hour and above a 5 MB floor
+ * (20 MB for cameras, 10 MB for phones and computers; at sensitivity 0.5). Only for devices
  * whose baseline is ready or has three observed days. Bytes are counted per device from
  * packets (up and down through the gateway), so the alert comes the moment the hour crosses.
  */
@@ -62,7 +85,17 @@ export function trafficSpikeDetector(context: DetectorContext): Detector {
         return;
       }
       const expected = baseline.expectedBytes(nowMs);
-      c.threshold = spikeThreshold(expected.median, expected.mad, context.sensitivity("traffic_spike", state.id));
+      const today = Math.floor(nowMs / 86_400_000);
+      let peak = 0;
+      for (const d of baseline.windowDays(nowMs)) if (d.day < today) for (const b of d.hourly) if (b > peak) peak = b;
+      c.peak = peak;
+      c.threshold = spikeThreshold(
+        expected.median,
+        expected.mad,
+        context.sensitivity("traffic_spike", state.id),
+        peak,
+        TYPE_FACTOR[state.type.value] ?? 1,
+      );
     }
     if (c.bytes < c.threshold) {
       c.nextCheck = c.threshold;
@@ -87,7 +120,7 @@ export function trafficSpikeDetector(context: DetectorContext): Detector {
       firstEvidence: Math.floor(c.firstUs / 1000),
       key: `${state.id}|${c.hour}`,
       description: `This ${what} moved ${megabytes(c.bytes)} MB this hour, far more than it usually does at this time.`,
-      normal: `${describeNormal(baseline, nowMs)} Usually about ${megabytes(expected.median)} MB in this hour (spread ${megabytes(expected.mad)} MB, ${expected.samples} days, by ${expected.basis.replaceAll("_", " ")}).`,
+      normal: `${describeNormal(baseline, nowMs)} Usually about ${megabytes(expected.median)} MB in this hour (spread ${megabytes(expected.mad)} MB, ${expected.samples} days, by ${expected.basis.replaceAll("_", " ")}); its busiest hour moved ${megabytes(c.peak)} MB.`,
       observed: `${megabytes(c.bytes)} MB so far this hour (${megabytes(c.up)} MB sent), above the ${megabytes(c.threshold)} MB limit.`,
       evidence: {
         bytes: c.bytes,
@@ -97,6 +130,7 @@ export function trafficSpikeDetector(context: DetectorContext): Detector {
         expectedMad: expected.mad,
         basis: expected.basis,
         samples: expected.samples,
+        pastPeakHourBytes: c.peak,
         ratio: Math.round((c.bytes / Math.max(1, expected.median)) * 10) / 10,
       },
     });
@@ -106,7 +140,7 @@ export function trafficSpikeDetector(context: DetectorContext): Detector {
     const hour = Math.floor(p.timestampUs / HOUR_US);
     let c = counters.get(state);
     if (c === undefined) {
-      c = { hour, bytes: 0, up: 0, firstUs: p.timestampUs, nextCheck: minFloor, threshold: 0, raised: null };
+      c = { hour, bytes: 0, up: 0, firstUs: p.timestampUs, nextCheck: minFloor, threshold: 0, peak: 0, raised: null };
       counters.set(state, c);
     } else if (c.hour !== hour) {
       c.hour = hour;

@@ -1,15 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { evaluate } from "./detection.js";
 
-// The evaluation of the detection issue, asserted: what `npm run eval` prints, as floors.
+// The evaluation of the detection issue, asserted: what `npm run eval` prints.
 describe("detection evaluation on real captures", () => {
   const result = evaluate();
 
   it("detects the attacks, fast", () => {
     const missed = result.attacks.filter((a) => !a.detected).map((a) => a.scenario.name);
-    // Known miss: SSH password guessing has no alert type of its own yet (see docs/detection.md).
-    expect(missed).toEqual(["SSH password guessing (slips)"]);
-    expect(result.detectionRate).toBeGreaterThanOrEqual(17 / 18);
+    expect(missed).toEqual([]);
+    expect(result.detectionRate).toBe(1);
     expect(result.medianTimeToDetect).not.toBeNull();
     expect(result.medianTimeToDetect!).toBeLessThanOrEqual(5);
     for (const attack of result.attacks.filter((a) => a.detected)) {

@@ -73,7 +73,7 @@ export const ATTACKS: AttackScenario[] = [
   {
     name: "SSH password guessing (slips)",
     files: ["slips/malicious-ssh-bruteforce.pcap"],
-    expect: ["port_scan", "beaconing", "unusual_port"],
+    expect: ["brute_force"],
   },
 ];
 

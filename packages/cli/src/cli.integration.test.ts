@@ -166,6 +166,25 @@ describe("heimdal command line", () => {
     expect(learnedThenSeen.events.filter((e: { type: string }) => e.type === "device_new")).toHaveLength(0);
   });
 
+  it("matches flows against --threat-list files and names the bad lines", () => {
+    const list = join(scratch, "blocklist.txt");
+    writeFileSync(list, "# a plain list\n52.89.250.177\n10.0.0.0/33\n");
+    const result = heimdal(
+      "analyze",
+      "--format",
+      "json",
+      "--threat-list",
+      list,
+      join(shared, "tj-oconnor-iot/schlage-lock-01.pcap"),
+    );
+    expect(result.status).toBe(0);
+    expect(result.stderr).toContain("threat list blocklist.txt: 1 entries, 1 lines skipped");
+    expect(result.stderr).toContain(`${list}:3: bad prefix length`);
+    const match = JSON.parse(result.stdout).alerts.find((a: { type: string }) => a.type === "threat_intel_match");
+    expect(match).toMatchObject({ severity: "critical", mac: "78:db:2f:db:43:48" });
+    expect(match.evidence).toMatchObject({ list: "blocklist.txt" });
+  });
+
   it("analyzes several files as one stream", () => {
     const a = join(shared, "dmachard-dns/iodine.pcap");
     const b = join(shared, "dmachard-dns/dnscat2.pcap");

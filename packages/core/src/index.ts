@@ -7,6 +7,7 @@ export * from "./detection/alert-sink.js";
 export * from "./detection/default-detectors.js";
 export * from "./detection/detection-engine.js";
 export type * from "./detection/detector.js";
+export * from "./detection/detectors/threat-intel.js";
 export * from "./detection/incidents.js";
 export * from "./discovery/active-scanner.js";
 export * from "./discovery/default-classifier.js";

@@ -1,10 +1,11 @@
 import { parseArgs } from "node:util";
-import type { AnalysisReport, PacketPipeline } from "@heimdal/core";
+import { type AnalysisReport, defaultDetectors, type PacketPipeline } from "@heimdal/core";
 import { CaptureFileProvider } from "@heimdal/platform";
 import { AnalysisStore } from "../analysis-store.js";
 import type { LiveAnalysisOptions } from "../live-analysis.js";
-import { createPipeline } from "../pipeline-factory.js";
+import { createPipeline, publicSuffixDomains } from "../pipeline-factory.js";
 import { formatReportText } from "../report-text.js";
+import { loadThreatLists } from "../threat-lists.js";
 import { UsageError } from "../usage-error.js";
 
 const HELP = `Usage: heimdal analyze [--learn FILE]... FILE... [--db FILE] [--format json|text]
@@ -16,6 +17,8 @@ packet pipeline and prints what it found. JSON output is a stable contract (docs
 
   --learn FILE        a capture to learn from before FILE (repeatable; raises nothing itself)
   --format json|text  output format (default text)
+  --threat-list FILE  a blocklist for threat_intel_match (repeatable): addresses and CIDRs one per
+                      line, a hosts file, or an abuse.ch CSV (Feodo Tracker, URLhaus, ThreatFox)
   --db FILE           the sensor's SQLite database: start from the devices and baselines
                       stored there, and store what this analysis learned (created if absent)
   --interface IFACE   capture live from IFACE instead of files
@@ -59,7 +62,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     if (values["active-scan"]) throw new UsageError("--active-scan needs --interface (it scans a live network)");
     if (positionals.length === 0)
       throw new UsageError("analyze needs a capture FILE (or --interface IFACE --duration S)");
-    report = analyzeFiles(values.learn ?? [], positionals, offlineAfter, values.db);
+    report = analyzeFiles(values.learn ?? [], positionals, offlineAfter, values.db, values["threat-list"] ?? []);
   }
   process.stdout.write(format === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report));
   return 0;
@@ -86,6 +89,7 @@ function parseOptions(argv: string[]) {
         filter: { type: "string" },
         "offline-after": { type: "string" },
         db: { type: "string" },
+        "threat-list": { type: "string", multiple: true },
         "active-scan": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -104,9 +108,14 @@ export function analyzeFiles(
   files: readonly string[],
   offlineAfterSeconds?: number,
   databasePath?: string,
+  threatLists: readonly string[] = [],
 ): AnalysisReport {
   const discovery = offlineAfterSeconds === undefined ? {} : { offlineAfterSeconds };
-  const pipeline = createPipeline({ discovery });
+  const threatIntel = loadThreatLists(threatLists);
+  const pipeline = createPipeline({
+    discovery,
+    detection: { detectors: defaultDetectors({ domains: publicSuffixDomains, threatIntel }) },
+  });
   const store = databasePath === undefined ? undefined : new AnalysisStore(databasePath);
   try {
     store?.restoreInto(pipeline);

@@ -20,6 +20,8 @@ export const ALERT_TYPES = [
   "beaconing",
   "icmp_tunneling",
   "threat_intel_match",
+  /** An addition to the list: password guessing against a login service. */
+  "brute_force",
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 

@@ -1,6 +1,7 @@
 import type { DeviceMap, DeviceState } from "../discovery/device-map.js";
 import type { DeviceEvent } from "../discovery/device-record.js";
 import type { FlowRecord } from "../flow/flow-record.js";
+import { formatMac } from "../packet/address.js";
 import type { DecodedPacket } from "../packet/decoded-packet.js";
 import type { DnsMessage } from "../packet/dns.js";
 import type { ProfileEngine } from "../profile/profile-engine.js";
@@ -50,7 +51,13 @@ export class DetectionEngine {
       devices,
       profiles,
       raise: (alert) => {
-        if (!this.muted) this.sink.raise(alert);
+        if (this.muted) return;
+        // Detectors that know the device by id leave its MAC to us: alerts always name both.
+        if (alert.mac === null && alert.deviceId !== null) {
+          const state = devices.findById(alert.deviceId);
+          if (state) alert = { ...alert, mac: formatMac(state.mac) };
+        }
+        this.sink.raise(alert);
       },
       sensitivity: (type, deviceId) =>
         clamp(

@@ -136,6 +136,11 @@ export class DeviceMap {
     return state;
   }
 
+  /** A device by its id (linear: for rare lookups such as filling in an alert). */
+  findById(id: string): DeviceState | undefined {
+    return this.states.find((s) => s.id === id);
+  }
+
   /** The device that most recently used a local address. */
   stateForIp(ip: string): DeviceState | undefined {
     return this.byIp.get(ip);

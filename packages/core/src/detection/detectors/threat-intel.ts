@@ -1,6 +1,6 @@
 import type { DeviceState } from "../../discovery/device-map.js";
 import type { FlowRecord } from "../../flow/flow-record.js";
-import { formatIp, formatIpv4, formatIpv6Groups, isPrivateIpv4, parseIpv4 } from "../../packet/address.js";
+import { formatIp, formatIpv4, formatIpv6Groups, formatMac, isPrivateIpv4, parseIpv4 } from "../../packet/address.js";
 import type { DecodedPacket } from "../../packet/decoded-packet.js";
 import type { DnsMessage } from "../../packet/dns.js";
 import type { Severity } from "../alert.js";
@@ -451,7 +451,7 @@ export function threatIntelDetector(store: ThreatIntelStore): DetectorFactory {
         severity,
         confidence: severity === "critical" ? 0.9 : 0.8,
         deviceId: state.id,
-        mac: null,
+        mac: formatMac(state.mac),
         time: Math.floor(nowUs / 1000),
         firstEvidence: Math.floor(c.firstUs / 1000),
         key: `${state.id}|${c.ip}`,
@@ -584,7 +584,7 @@ export function threatIntelDetector(store: ThreatIntelStore): DetectorFactory {
           severity: "high",
           confidence: 0.75,
           deviceId: sender.id,
-          mac: null,
+          mac: formatMac(sender.mac),
           time: nowMs,
           firstEvidence: nowMs,
           key: `${sender.id}|dns|${match.domain}`,

@@ -185,6 +185,37 @@ describe("heimdal command line", () => {
     expect(match.evidence).toMatchObject({ list: "blocklist.txt" });
   });
 
+  it("applies exclusions from a file and counts what they suppressed", () => {
+    const scan = join(shared, "chrissanders/synscan.pcapng");
+    const before = analyzeJson(scan);
+    const scanner = before.alerts.find((a: { type: string }) => a.type === "port_scan");
+    expect(scanner).toBeDefined();
+    const file = join(scratch, "exclusions.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        exclusions: [{ id: "pentest", comment: "our own audit", type: "port_scan", deviceId: scanner.deviceId }],
+      }),
+    );
+    const after = analyzeJson("--exclusions", file, scan);
+    expect(after.alerts.filter((a: { type: string }) => a.type === "port_scan")).toEqual([]);
+    expect(after.exclusionHits).toEqual([{ id: "pentest", comment: "our own audit", hits: expect.any(Number) }]);
+    writeFileSync(file, JSON.stringify({ exclusions: [{ id: "x", comment: "y", port: "443" }] }));
+    const bad = heimdal("analyze", "--exclusions", file, scan);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(`${file}: exclusions[0].port must look like "tcp/443"`);
+  });
+
+  it("takes sensitivity per detector, and more sensitivity never means fewer alerts", () => {
+    const capture = join(shared, "slips/test7-malicious.pcap");
+    const counts = ["0", "0.5", "1"].map((s) => analyzeJson("--sensitivity", s, capture).alerts.length);
+    expect(counts[1]).toBeGreaterThanOrEqual(counts[0]!);
+    expect(counts[2]).toBeGreaterThanOrEqual(counts[1]!);
+    const bad = heimdal("analyze", "--sensitivity", "port_scan=2", capture);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('sensitivity[0] ("port_scan=2") must be a number from 0 to 1');
+  });
+
   it("analyzes several files as one stream", () => {
     const a = join(shared, "dmachard-dns/iodine.pcap");
     const b = join(shared, "dmachard-dns/dnscat2.pcap");

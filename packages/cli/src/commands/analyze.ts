@@ -1,5 +1,13 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { type AnalysisReport, defaultDetectors, type PacketPipeline } from "@heimdal/core";
+import {
+  type AnalysisReport,
+  defaultDetectors,
+  type Exclusion,
+  type PacketPipeline,
+  parseExclusions,
+  parseSensitivity,
+} from "@heimdal/core";
 import { CaptureFileProvider } from "@heimdal/platform";
 import { AnalysisStore } from "../analysis-store.js";
 import type { LiveAnalysisOptions } from "../live-analysis.js";
@@ -19,6 +27,9 @@ packet pipeline and prints what it found. JSON output is a stable contract (docs
   --format json|text  output format (default text)
   --threat-list FILE  a blocklist for threat_intel_match (repeatable): addresses and CIDRs one per
                       line, a hosts file, or an abuse.ch CSV (Feodo Tracker, URLhaus, ThreatFox)
+  --sensitivity S     detection sensitivity 0..1 (default 0.5): "0.7" for all, "port_scan=0.8"
+                      for one detector, "device:ID=0.2" for one device (repeatable)
+  --exclusions FILE   alerts not to raise, as JSON (docs/detection.md)
   --db FILE           the sensor's SQLite database: start from the devices and baselines
                       stored there, and store what this analysis learned (created if absent)
   --interface IFACE   capture live from IFACE instead of files
@@ -62,7 +73,14 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     if (values["active-scan"]) throw new UsageError("--active-scan needs --interface (it scans a live network)");
     if (positionals.length === 0)
       throw new UsageError("analyze needs a capture FILE (or --interface IFACE --duration S)");
-    report = analyzeFiles(values.learn ?? [], positionals, offlineAfter, values.db, values["threat-list"] ?? []);
+    const options: AnalyzeFilesOptions = {
+      threatLists: values["threat-list"] ?? [],
+      sensitivity: values.sensitivity ?? [],
+    };
+    if (offlineAfter !== undefined) options.offlineAfterSeconds = offlineAfter;
+    if (values.db !== undefined) options.databasePath = values.db;
+    if (values.exclusions !== undefined) options.exclusionsPath = values.exclusions;
+    report = analyzeFiles(values.learn ?? [], positionals, options);
   }
   process.stdout.write(format === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report));
   return 0;
@@ -90,6 +108,8 @@ function parseOptions(argv: string[]) {
         "offline-after": { type: "string" },
         db: { type: "string" },
         "threat-list": { type: "string", multiple: true },
+        sensitivity: { type: "string", multiple: true },
+        exclusions: { type: "string" },
         "active-scan": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
@@ -103,18 +123,30 @@ function parseOptions(argv: string[]) {
  * Replays learn files, then the analyzed ones. Learn files teach baselines (per-device
  * destinations, ports, hours) and known devices; the report counts only the analyzed files.
  */
+export interface AnalyzeFilesOptions {
+  offlineAfterSeconds?: number;
+  databasePath?: string;
+  threatLists?: readonly string[];
+  /** Sensitivity settings as given on the command line ("0.7", "port_scan=0.8", "device:ID=0.2"). */
+  sensitivity?: readonly string[];
+  exclusionsPath?: string;
+}
+
 export function analyzeFiles(
   learnFiles: readonly string[],
   files: readonly string[],
-  offlineAfterSeconds?: number,
-  databasePath?: string,
-  threatLists: readonly string[] = [],
+  options: AnalyzeFilesOptions = {},
 ): AnalysisReport {
+  const { offlineAfterSeconds, databasePath } = options;
   const discovery = offlineAfterSeconds === undefined ? {} : { offlineAfterSeconds };
-  const threatIntel = loadThreatLists(threatLists);
+  const threatIntel = loadThreatLists(options.threatLists ?? []);
   const pipeline = createPipeline({
     discovery,
-    detection: { detectors: defaultDetectors({ domains: publicSuffixDomains, threatIntel }) },
+    detection: {
+      detectors: defaultDetectors({ domains: publicSuffixDomains, threatIntel }),
+      sensitivity: parseSensitivity(options.sensitivity ?? []),
+      exclusions: options.exclusionsPath === undefined ? [] : readExclusions(options.exclusionsPath),
+    },
   });
   const store = databasePath === undefined ? undefined : new AnalysisStore(databasePath);
   try {
@@ -136,6 +168,16 @@ export function analyzeFiles(
   } finally {
     store?.close();
   }
+}
+
+function readExclusions(path: string): Exclusion[] {
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new Error(`Cannot read exclusions file "${path}": ${(error as Error).message}`, { cause: error });
+  }
+  return parseExclusions(document, path);
 }
 
 /** Feeds one file synchronously: no await per batch on the hot path. */

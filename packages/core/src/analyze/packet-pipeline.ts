@@ -237,6 +237,14 @@ export class PacketPipeline {
       events: this.events.map(toEventReport),
       alerts: this.detection.alerts().map(toAlertReport),
       incidents: this.detection.allIncidents().map(toIncidentReport),
+      enforcementRequests: (this.detection.enforcement?.requests ?? []).map((r) => ({
+        ...r,
+        requestedAt: new Date(r.requestedAt).toISOString(),
+        expiresAt: r.expiresAt === null ? null : new Date(r.expiresAt).toISOString(),
+      })),
+      exclusionHits: this.detection.sink.exclusions
+        .filter((e) => e.hits > 0)
+        .map((e) => ({ id: e.id, comment: e.comment, hits: e.hits })),
       malformedMessages: { ...this.evidence.stats.malformed },
       flows: {
         count: this.talkers.count,

@@ -36,6 +36,10 @@ export interface AnalysisReport {
   alerts: AlertReport[];
   /** Alerts of one device close in time, told as one story. */
   incidents: IncidentReport[];
+  /** Quarantines requested for critical incidents (only when automatic enforcement is configured). */
+  enforcementRequests: EnforcementRequestReport[];
+  /** Exclusions that suppressed alerts, with how many each suppressed. */
+  exclusionHits: { id: string; comment: string; hits: number }[];
   /** Application messages that failed to parse, by protocol and reason ("dns:name_loop"); counted and skipped. */
   malformedMessages: Record<string, number>;
   flows: FlowSummaryReport;
@@ -162,4 +166,13 @@ export interface IncidentReport {
   severity: string;
   alerts: string[];
   timeline: { time: string; type: string; severity: string; description: string }[];
+}
+
+export interface EnforcementRequestReport {
+  deviceId: string | null;
+  mac: string;
+  incidentId: string;
+  reason: string;
+  requestedAt: string;
+  expiresAt: string | null;
 }

@@ -8,6 +8,7 @@ import type { ProfileEngine } from "../profile/profile-engine.js";
 import type { Alert, AlertType } from "./alert.js";
 import { AlertSink, type AlertSinkOptions } from "./alert-sink.js";
 import type { Detector, DetectorContext, DetectorFactory } from "./detector.js";
+import { type EnforcementOptions, EnforcementPolicy } from "./enforcement.js";
 import { type Incident, IncidentCorrelator } from "./incidents.js";
 
 /** Sensitivity 0..1: per device overrides per detector overrides global (default 0.5). */
@@ -23,6 +24,8 @@ export interface DetectionOptions extends AlertSinkOptions {
   /** Alerts of a device within this long form one incident (default 30 min). */
   incidentWindowSeconds?: number;
   sensorMacs?: readonly number[];
+  /** Automatic quarantine of critical incidents: off unless given and enabled. */
+  enforcement?: EnforcementOptions;
 }
 
 /**
@@ -33,6 +36,7 @@ export interface DetectionOptions extends AlertSinkOptions {
 export class DetectionEngine {
   readonly sink: AlertSink;
   readonly incidents: IncidentCorrelator;
+  readonly enforcement: EnforcementPolicy | undefined;
   private readonly packetDetectors: Detector[];
   private readonly dnsDetectors: Detector[];
   private readonly flowDetectors: Detector[];
@@ -44,7 +48,11 @@ export class DetectionEngine {
   constructor(devices: DeviceMap, profiles: ProfileEngine, options: DetectionOptions) {
     this.sink = new AlertSink(options);
     this.incidents = new IncidentCorrelator(options.incidentWindowSeconds);
-    this.sink.onAlert((alert) => this.incidents.add(alert));
+    this.enforcement = options.enforcement ? new EnforcementPolicy(options.enforcement) : undefined;
+    this.sink.onAlert((alert) => {
+      const incident = this.incidents.add(alert);
+      this.enforcement?.consider(incident);
+    });
     const sensors = new Set(options.sensorMacs ?? []);
     const sensitivity = options.sensitivity ?? {};
     const context: DetectorContext = {

@@ -13,6 +13,8 @@ Commands:
   analyze --interface IFACE --duration SECONDS [--filter BPF] [--active-scan] [--format json|text]
                      The same on live traffic for a while (needs CAP_NET_RAW); --active-scan
                      also sweeps the local subnet with ARP and asks mDNS and SSDP.
+  alerts <list|ack|expected> --db FILE …
+                     Stored alerts; acknowledge one, or mark it "this was me / expected".
   baseline <export|import|versions|rollback> --db FILE …
                      Back up, restore, inspect and roll back learned baselines.
   demo               Generate a small home-network capture and analyze it.
@@ -46,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
         return await runAnalyze(rest);
       case "demo":
         return await runDemo(rest);
+      case "alerts": {
+        const { runAlerts } = await import("./commands/alerts.js");
+        return await runAlerts(rest);
+      }
       case "baseline": {
         const { runBaseline } = await import("./commands/baseline.js");
         return await runBaseline(rest);
@@ -59,7 +65,9 @@ export async function main(argv: string[]): Promise<number> {
         return await runInterfaces(rest);
       }
       default:
-        throw new UsageError(`unknown command "${command}" (commands: analyze, baseline, demo, simulate, interfaces)`);
+        throw new UsageError(
+          `unknown command "${command}" (commands: analyze, alerts, baseline, demo, simulate, interfaces)`,
+        );
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -96,6 +96,31 @@ describe("heimdal analyze --db and heimdal baseline", () => {
     );
   });
 
+  it("stores alerts, lists them, and folds 'this was me' into the device's baseline", () => {
+    const db = join(scratch, "alerts.db");
+    const list = join(scratch, "list.txt");
+    writeFileSync(list, "52.89.250.177\n");
+    expect(heimdal("analyze", "--db", db, "--threat-list", list, schlage).status).toBe(0);
+    const listed = heimdal("alerts", "list", "--db", db, "--type", "threat_intel_match");
+    const id = listed.stdout.match(/alert-threat_intel_match-\S+/)?.[0];
+    expect(id).toBeDefined();
+    const before = snapshot(db).baselines.find((b) => b.id === "dev-78db2fdb4348")!.versions;
+    const expected = heimdal("alerts", "expected", "--db", db, id!);
+    expect(expected.status).toBe(0);
+    expect(expected.stdout).toContain("52.89.250.177, tcp/8883 is now expected");
+    const after = snapshot(db).baselines.find((b) => b.id === "dev-78db2fdb4348")!;
+    expect(after.versions).toBe(before + 1);
+    expect((after.current as { golden: unknown[] }).golden).toContainEqual({
+      source: "user:expected",
+      destinations: ["52.89.250.177"],
+      ports: ["tcp/8883"],
+    });
+    expect(heimdal("alerts", "list", "--db", db, "--type", "threat_intel_match").stdout).toContain(
+      `${id} (acknowledged)`,
+    );
+    expect(heimdal("alerts", "expected", "--db", db, "alert-nope").stderr).toContain('No stored alert "alert-nope"');
+  });
+
   it("refuses a damaged import by naming the field, and imports nothing", () => {
     const db = join(scratch, "bad.db");
     heimdal("analyze", "--db", db, schlage);

@@ -10,6 +10,7 @@ export * from "./detection/detection-engine.js";
 export type * from "./detection/detector.js";
 export * from "./detection/detectors/threat-intel.js";
 export * from "./detection/enforcement.js";
+export * from "./detection/feedback.js";
 export * from "./detection/incidents.js";
 export * from "./discovery/active-scanner.js";
 export * from "./discovery/default-classifier.js";

@@ -12,12 +12,24 @@ import {
   tcpSegment,
   udpDatagram,
 } from "./frame-builder.js";
+import { type InjectionLabel, type InjectionSpec, inject } from "./injections.js";
 import { PacketHeap } from "./packet-heap.js";
+
+export {
+  ATTACK_KINDS,
+  BENIGN_KINDS,
+  INJECTION_KINDS,
+  type InjectionKind,
+  type InjectionLabel,
+  type InjectionSpec,
+  isInjectionKind,
+} from "./injections.js";
+
 import { Random } from "./random.js";
 
 /** Where generated packets go (a PcapWriter, or a test's array). */
 export interface FrameSink {
-  write(timestampUs: number, frame: Uint8Array): void;
+  write(timestampUs: number, frame: Uint8Array, wireLength?: number): void;
 }
 
 export interface HomeNetworkOptions {
@@ -29,6 +41,8 @@ export interface HomeNetworkOptions {
   seed?: number;
   /** Multiplies every persona's activity rate (bench captures use a high one). */
   activityScale?: number;
+  /** Labelled attacks and benign surprises to inject (see injections.ts). */
+  injections?: InjectionSpec[];
 }
 
 export interface SimulatedDevice {
@@ -165,6 +179,14 @@ const MDNS_IP = ip(224, 0, 0, 251);
  * announcements and pings. Deterministic for a given seed.
  */
 export function simulateHomeNetwork(options: HomeNetworkOptions, sink: FrameSink): SimulatedDevice[] {
+  return simulateLabelledHomeNetwork(options, sink).devices;
+}
+
+/** As simulateHomeNetwork, and also returns the labels of the injected scenarios. */
+export function simulateLabelledHomeNetwork(
+  options: HomeNetworkOptions,
+  sink: FrameSink,
+): { devices: SimulatedDevice[]; labels: InjectionLabel[] } {
   const deviceCount = options.devices ?? 8;
   const durationUs = (options.durationSeconds ?? 3600) * 1e6;
   const startUs = options.startUs ?? Date.UTC(2026, 10, 2, 8, 0, 0) * 1000;
@@ -186,7 +208,7 @@ export function simulateHomeNetwork(options: HomeNetworkOptions, sink: FrameSink
     };
   });
 
-  const send = (at: number, frame: Uint8Array) => heap.push(at, frame);
+  const send = (at: number, frame: Uint8Array, wireLength?: number) => heap.push(at, frame, wireLength);
   const ipFrame = (srcMac: number, dstMac: number, packet: Uint8Array) => ethernetFrame(dstMac, srcMac, 0x0800, packet);
   let dnsId = 1;
 
@@ -310,6 +332,14 @@ export function simulateHomeNetwork(options: HomeNetworkOptions, sink: FrameSink
 
   const endUs = startUs + durationUs;
   let nextGatewayArpUs = startUs + 10e6;
+  // Injections run when packet time reaches them, so a device's new address (a rejoin) sticks.
+  const pending = [...(options.injections ?? [])].sort((a, b) => a.atSeconds - b.atSeconds);
+  const labels: InjectionLabel[] = [];
+  const injectionContext = {
+    devices,
+    gateway: { mac: GATEWAY_MAC, ip: GATEWAY_IP },
+    send,
+  };
   for (;;) {
     // The earliest pending activity decides how far packets can be written in order.
     let next = nextGatewayArpUs;
@@ -319,6 +349,12 @@ export function simulateHomeNetwork(options: HomeNetworkOptions, sink: FrameSink
       if (d.nextSessionUs < next) [next, device, kind] = [d.nextSessionUs, d, "session"];
       if (d.nextNtpUs < next) [next, device, kind] = [d.nextNtpUs, d, "ntp"];
       if (d.persona.mdns && d.nextMdnsUs < next) [next, device, kind] = [d.nextMdnsUs, d, "mdns"];
+    }
+    const injection = pending[0];
+    if (injection && startUs + injection.atSeconds * 1e6 <= Math.min(next, endUs)) {
+      pending.shift();
+      labels.push(inject(injection.kind, startUs + injection.atSeconds * 1e6, options.seed ?? 1, injectionContext));
+      continue;
     }
     heap.drainBefore(Math.min(next, endUs), sink);
     if (next >= endUs) break;
@@ -415,5 +451,8 @@ export function simulateHomeNetwork(options: HomeNetworkOptions, sink: FrameSink
       .padStart(12, "0")
       .replace(/(..)(?!$)/g, "$1:");
   const dotted = (n: number) => `${n >>> 24}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}.${n & 0xff}`;
-  return devices.map((d) => ({ mac: hex(d.mac), ip: dotted(d.ip), hostname: d.hostname, persona: d.persona.name }));
+  return {
+    devices: devices.map((d) => ({ mac: hex(d.mac), ip: dotted(d.ip), hostname: d.hostname, persona: d.persona.name })),
+    labels,
+  };
 }

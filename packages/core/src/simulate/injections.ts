@@ -284,7 +284,12 @@ class Injector {
 
   /** A fresh public address: never one a persona uses. */
   freshAddress(): number {
-    return ip(this.random.pick([45, 91, 146, 185, 193]), this.random.int(1, 250), this.random.int(0, 255), this.random.int(2, 250));
+    return ip(
+      this.random.pick([45, 91, 146, 185, 193]),
+      this.random.int(1, 250),
+      this.random.int(0, 255),
+      this.random.int(2, 250),
+    );
   }
 }
 
@@ -327,13 +332,15 @@ const INJECTORS: Record<InjectionKind, (inj: Injector, at: number) => Result> = 
     for (let host = 1; host < 255; host++) {
       const target = network + host;
       if (target === attacker.ip) continue;
-      const t = at + host * 8000;
+      const t = at + (host - 1) * 8000;
       inj.send(
         t,
         ethernetFrame(BROADCAST_MAC, attacker.mac, 0x0806, arpPacket(1, attacker.mac, attacker.ip, 0, target)),
       );
       const owner =
-        target === inj.ctx.gateway.ip ? inj.ctx.gateway : inj.ctx.devices.find((d) => d.ip === target && d !== attacker);
+        target === inj.ctx.gateway.ip
+          ? inj.ctx.gateway
+          : inj.ctx.devices.find((d) => d.ip === target && d !== attacker);
       if (owner) {
         inj.send(
           t + 1500,
@@ -522,7 +529,13 @@ const INJECTORS: Record<InjectionKind, (inj: Injector, at: number) => Result> = 
         0x0800,
         ipv4Packet({ src: gateway.ip, dst: next, protocol: 17 }, udpDatagram(gateway.ip, next, 67, 68, message)),
       );
-    const lease = { yourIp: next, serverIp: gateway.ip, router: gateway.ip, dnsServer: gateway.ip, leaseSeconds: 86400 };
+    const lease = {
+      yourIp: next,
+      serverIp: gateway.ip,
+      router: gateway.ip,
+      dnsServer: gateway.ip,
+      leaseSeconds: 86400,
+    };
     inj.send(at, client(dhcpMessage({ messageType: 1, ...common })));
     inj.send(at + 2000, server(dhcpMessage({ messageType: 2, xid, clientMac: d.mac, ...lease })));
     inj.send(at + 3500, client(dhcpMessage({ messageType: 3, ...common, requestedIp: next })));

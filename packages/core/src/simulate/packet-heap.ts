@@ -2,6 +2,8 @@
 export class PacketHeap {
   private readonly times: number[] = [];
   private readonly frames: Uint8Array[] = [];
+  /** Wire lengths of frames cut to a snap length (undefined: the frame's own length). */
+  private readonly wireLengths: (number | undefined)[] = [];
   /** Insertion counter: equal times keep their emission order. */
   private readonly order: number[] = [];
   private counter = 0;
@@ -10,10 +12,11 @@ export class PacketHeap {
     return this.times.length;
   }
 
-  push(time: number, frame: Uint8Array): void {
+  push(time: number, frame: Uint8Array, wireLength?: number): void {
     let i = this.times.length;
     this.times.push(time);
     this.frames.push(frame);
+    this.wireLengths.push(wireLength);
     this.order.push(this.counter++);
     while (i > 0) {
       const parent = (i - 1) >> 1;
@@ -24,9 +27,11 @@ export class PacketHeap {
   }
 
   /** Writes, in time order, every packet earlier than `limit`. */
-  drainBefore(limit: number, sink: { write(timestampUs: number, frame: Uint8Array): void }): void {
+  drainBefore(limit: number, sink: { write(timestampUs: number, frame: Uint8Array, wireLength?: number): void }): void {
     while (this.times.length > 0 && this.times[0]! < limit) {
-      sink.write(Math.round(this.times[0]!), this.frames[0]!);
+      const wireLength = this.wireLengths[0];
+      if (wireLength === undefined) sink.write(Math.round(this.times[0]!), this.frames[0]!);
+      else sink.write(Math.round(this.times[0]!), this.frames[0]!, wireLength);
       this.pop();
     }
   }
@@ -36,6 +41,7 @@ export class PacketHeap {
     this.swap(0, last);
     this.times.pop();
     this.frames.pop();
+    this.wireLengths.pop();
     this.order.pop();
     let i = 0;
     for (;;) {
@@ -60,5 +66,6 @@ export class PacketHeap {
     [this.times[a], this.times[b]] = [this.times[b]!, this.times[a]!];
     [this.frames[a], this.frames[b]] = [this.frames[b]!, this.frames[a]!];
     [this.order[a], this.order[b]] = [this.order[b]!, this.order[a]!];
+    [this.wireLengths[a], this.wireLengths[b]] = [this.wireLengths[b], this.wireLengths[a]];
   }
 }

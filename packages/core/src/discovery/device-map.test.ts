@@ -3,9 +3,6 @@ import { describe, expect, it } from "vitest";
 import { PacketPipeline } from "../analyze/packet-pipeline.js";
 import type { AnalysisReport } from "../analyze/report.js";
 import { formatMac } from "../packet/address.js";
-import { MemoryByteSource } from "../packet/byte-source.js";
-import { CaptureFileReader } from "../packet/capture-file-reader.js";
-import { PcapWriter } from "../packet/pcap-writer.js";
 import {
   arpPacket,
   BROADCAST_MAC,
@@ -18,6 +15,7 @@ import {
   tcpSegment,
   udpDatagram,
 } from "../simulate/frame-builder.js";
+import { replayFrames } from "../test-support/replay-frames.test-util.js";
 import type { ClassificationInput, DeviceClassifier } from "./device-classifier.js";
 import { DeviceMap } from "./device-map.js";
 import type { DeviceType } from "./device-record.js";
@@ -60,19 +58,8 @@ function analyze(
   frames: Frame[],
   options: ConstructorParameters<typeof PacketPipeline>[0]["discovery"] = {},
 ): AnalysisReport {
-  const chunks: Uint8Array[] = [];
-  const writer = new PcapWriter((c) => chunks.push(c));
-  for (const [time, frame] of frames.sort((a, b) => a[0] - b[0])) writer.write(time, frame);
-  writer.flush();
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
   const pipeline = new PacketPipeline({ classifier: testClassifier, vendors, discovery: options });
-  const reader = new CaptureFileReader(new MemoryByteSource(bytes), { batchSize: 16 });
-  for (let batch = reader.nextBatch(); batch; batch = reader.nextBatch()) pipeline.processBatch(batch);
+  replayFrames(pipeline, frames, 16);
   return pipeline.finish();
 }
 

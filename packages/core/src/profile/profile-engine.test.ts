@@ -2,9 +2,6 @@ import { describe, expect, it } from "vitest";
 import { PacketPipeline } from "../analyze/packet-pipeline.js";
 import { UNKNOWN_TYPE } from "../discovery/device-classifier.js";
 import { NO_VENDORS } from "../discovery/vendor-lookup.js";
-import { MemoryByteSource } from "../packet/byte-source.js";
-import { CaptureFileReader } from "../packet/capture-file-reader.js";
-import { PcapWriter } from "../packet/pcap-writer.js";
 import {
   dnsMessage,
   ethernetFrame,
@@ -13,6 +10,7 @@ import {
   tcpSegment,
   udpDatagram,
 } from "../simulate/frame-builder.js";
+import { replayFrames } from "../test-support/replay-frames.test-util.js";
 
 const ip = (a: number, b: number, c: number, d: number) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 const GATEWAY = { mac: 0x0024b2000001, ip: ip(192, 168, 1, 1) };
@@ -71,22 +69,11 @@ function dnsLookup(time: number, name: string, answer: number): Frame[] {
 }
 
 function run(frames: Frame[]) {
-  const chunks: Uint8Array[] = [];
-  const writer = new PcapWriter((c) => chunks.push(c));
-  for (const [t, f] of frames.sort((a, b) => a[0] - b[0])) writer.write(t, f);
-  writer.flush();
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
   const pipeline = new PacketPipeline({
     classifier: { classify: () => ({ type: UNKNOWN_TYPE, model: null, os: null }) },
     vendors: NO_VENDORS,
   });
-  const reader = new CaptureFileReader(new MemoryByteSource(bytes));
-  for (let b = reader.nextBatch(); b; b = reader.nextBatch()) pipeline.processBatch(b);
+  replayFrames(pipeline, frames);
   return pipeline.finish();
 }
 

@@ -17,7 +17,7 @@ import {
   seeded,
   T0,
   tcpConnection,
-} from "./behaviour-harness.js";
+} from "./behaviour-harness.test-util.js";
 
 const C2 = ip(203, 0, 113, 50);
 const DAY8 = T0 + 7 * DAY + 10 * 3600e6;

@@ -6,9 +6,6 @@ import { PacketPipeline } from "../../analyze/packet-pipeline.js";
 import type { DeviceClassifier } from "../../discovery/device-classifier.js";
 import type { DeviceType } from "../../discovery/device-record.js";
 import { NO_VENDORS } from "../../discovery/vendor-lookup.js";
-import { MemoryByteSource } from "../../packet/byte-source.js";
-import { CaptureFileReader } from "../../packet/capture-file-reader.js";
-import { PcapWriter } from "../../packet/pcap-writer.js";
 import {
   dnsMessage,
   ethernetFrame,
@@ -17,6 +14,7 @@ import {
   tcpSegment,
   udpDatagram,
 } from "../../simulate/frame-builder.js";
+import { pcapBytes, replayFrames } from "../../test-support/replay-frames.test-util.js";
 import type { SensitivityConfig } from "../detection-engine.js";
 import type { DetectorFactory } from "../detector.js";
 
@@ -129,20 +127,6 @@ export function dnsLookup(out: Frame[], time: number, client: Host, name: string
   ]);
 }
 
-export function pcapBytes(frames: Frame[]): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  const writer = new PcapWriter((c) => chunks.push(c));
-  for (const [t, f, wire] of frames.sort((a, b) => a[0] - b[0])) writer.write(t, f, wire ?? f.length);
-  writer.flush();
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
-  return bytes;
-}
-
 export function newPipeline(detectors: DetectorFactory[], sensitivity?: SensitivityConfig): PacketPipeline {
   return new PacketPipeline({
     classifier,
@@ -151,9 +135,10 @@ export function newPipeline(detectors: DetectorFactory[], sensitivity?: Sensitiv
   });
 }
 
+export { pcapBytes };
+
 export function replay(pipeline: PacketPipeline, frames: Frame[]): void {
-  const reader = new CaptureFileReader(new MemoryByteSource(pcapBytes(frames)));
-  for (let b = reader.nextBatch(); b; b = reader.nextBatch()) pipeline.processBatch(b);
+  replayFrames(pipeline, frames);
 }
 
 /** A deterministic pseudo-random generator (mulberry32) for jitter. */

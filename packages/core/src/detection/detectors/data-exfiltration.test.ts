@@ -15,7 +15,7 @@ import {
   SECOND,
   T0,
   tcpConnection,
-} from "./behaviour-harness.js";
+} from "./behaviour-harness.test-util.js";
 import { dataExfiltrationDetector } from "./data-exfiltration.js";
 
 const DROP = ip(185, 220, 101, 9);

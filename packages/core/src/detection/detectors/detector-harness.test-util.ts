@@ -1,9 +1,6 @@
 import { PacketPipeline } from "../../analyze/packet-pipeline.js";
 import { UNKNOWN_TYPE } from "../../discovery/device-classifier.js";
 import { NO_VENDORS } from "../../discovery/vendor-lookup.js";
-import { MemoryByteSource } from "../../packet/byte-source.js";
-import { CaptureFileReader } from "../../packet/capture-file-reader.js";
-import { PcapWriter } from "../../packet/pcap-writer.js";
 import {
   dnsMessage,
   ethernetFrame,
@@ -12,6 +9,7 @@ import {
   ipv4Rdata,
   udpDatagram,
 } from "../../simulate/frame-builder.js";
+import { replayFrames } from "../../test-support/replay-frames.test-util.js";
 import type { Alert } from "../alert.js";
 import type { DetectorFactory } from "../detector.js";
 
@@ -60,23 +58,12 @@ export function echo(time: number, type: 0 | 8, peer: number, seq: number, paylo
 }
 
 export function runDetectors(frames: Frame[], detectors: DetectorFactory[], sensitivity = 0.5): Alert[] {
-  const chunks: Uint8Array[] = [];
-  const writer = new PcapWriter((c) => chunks.push(c));
-  for (const [t, f] of [...frames].sort((a, b) => a[0] - b[0])) writer.write(t, f);
-  writer.flush();
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
   const pipeline = new PacketPipeline({
     classifier: { classify: () => ({ type: UNKNOWN_TYPE, model: null, os: null }) },
     vendors: NO_VENDORS,
     detection: { detectors, sensitivity: { global: sensitivity } },
   });
-  const reader = new CaptureFileReader(new MemoryByteSource(bytes));
-  for (let b = reader.nextBatch(); b; b = reader.nextBatch()) pipeline.processBatch(b);
+  replayFrames(pipeline, frames);
   pipeline.finish();
   return [...pipeline.detectionEngine.alerts()];
 }

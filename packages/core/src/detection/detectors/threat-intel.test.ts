@@ -11,7 +11,7 @@ import {
   SECOND,
   T0,
   tcpConnection,
-} from "./behaviour-harness.js";
+} from "./behaviour-harness.test-util.js";
 import { ThreatIntelStore, threatIntelDetector } from "./threat-intel.js";
 
 const FEODO = `################################################################

@@ -13,7 +13,7 @@ import {
   normalWeek,
   replay,
   T0,
-} from "./behaviour-harness.js";
+} from "./behaviour-harness.test-util.js";
 import { spikeThreshold, trafficSpikeDetector } from "./traffic-spike.js";
 
 const DROP = ip(185, 220, 101, 9);

@@ -14,7 +14,7 @@ import {
   replay,
   T0,
   tcpConnection,
-} from "./behaviour-harness.js";
+} from "./behaviour-harness.test-util.js";
 import { unexpectedDestinationDetector } from "./unexpected-destination.js";
 
 const DAY8 = T0 + 7 * DAY + 11 * 3600e6;

@@ -15,7 +15,7 @@ import {
   T0,
   tcpConnection,
   udpExchange,
-} from "./behaviour-harness.js";
+} from "./behaviour-harness.test-util.js";
 import { unusualPortDetector } from "./unusual-port.js";
 
 const DAY8 = T0 + 7 * DAY + 11 * 3600e6;

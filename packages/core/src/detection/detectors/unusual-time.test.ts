@@ -15,7 +15,7 @@ import {
   SECOND,
   T0,
   tcpConnection,
-} from "./behaviour-harness.js";
+} from "./behaviour-harness.test-util.js";
 import { sustainedThresholds, unusualTimeDetector } from "./unusual-time.js";
 
 const PLUG_CLOUD = ip(54, 230, 10, 20);

@@ -1,11 +1,17 @@
 import { closeSync, openSync, writeSync } from "node:fs";
-import { type HomeNetworkOptions, PcapWriter, type SimulatedDevice, simulateHomeNetwork } from "@heimdal/core";
+import {
+  type HomeNetworkOptions,
+  type InjectionLabel,
+  PcapWriter,
+  type SimulatedDevice,
+  simulateLabelledHomeNetwork,
+} from "@heimdal/core";
 
-/** Generates a simulated home network into a pcap file; returns its devices and packet count. */
+/** Generates a simulated home network into a pcap file; returns its devices, injection labels and packet count. */
 export function writeSimulatedCapture(
   path: string,
   options: HomeNetworkOptions,
-): { devices: SimulatedDevice[]; packets: number } {
+): { devices: SimulatedDevice[]; labels: InjectionLabel[]; packets: number } {
   let fd: number;
   try {
     fd = openSync(path, "w");
@@ -18,9 +24,9 @@ export function writeSimulatedCapture(
     const writer = new PcapWriter((chunk) => {
       writeSync(fd, chunk);
     });
-    const devices = simulateHomeNetwork(options, writer);
+    const { devices, labels } = simulateLabelledHomeNetwork(options, writer);
     writer.flush();
-    return { devices, packets: writer.packets };
+    return { devices, labels, packets: writer.packets };
   } finally {
     closeSync(fd);
   }

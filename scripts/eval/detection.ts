@@ -5,10 +5,21 @@
  * issue sets as targets (≥ 95 % detected, median time to detect ≤ 5 s, ≤ 1 false positive of
  * medium+ per 10 device-days of benign traffic).
  */
-import { resolve } from "node:path";
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createPipeline } from "../../packages/cli/src/pipeline-factory.js";
-import type { AlertReport, AnalysisReport } from "../../packages/core/src/index.js";
+import {
+  type AlertReport,
+  type AnalysisReport,
+  ATTACK_KINDS,
+  BENIGN_KINDS,
+  type InjectionKind,
+  type InjectionLabel,
+  PcapWriter,
+  simulateLabelledHomeNetwork,
+} from "../../packages/core/src/index.js";
 import { CaptureFileProvider } from "../../packages/platform/src/index.js";
 
 const shared = resolve(fileURLToPath(import.meta.url), "../../../../shared/data");
@@ -23,6 +34,10 @@ export interface AttackScenario {
   actor?: string;
   /** Seconds from the capture's first packet to the attack's first packet. */
   attackStartSeconds?: number;
+  /** Milliseconds since the epoch of the attack's first packet (simulated captures carry a label). */
+  attackStartMs?: number;
+  /** Learn files replayed first (no alerts from them). */
+  learn?: string[];
 }
 
 export interface BenignScenario {
@@ -120,8 +135,10 @@ function analyze(files: string[], learn: string[] = []): AnalysisReport {
 }
 
 export function runAttack(scenario: AttackScenario): AttackResult {
-  const report = analyze(scenario.files);
-  const start = Date.parse(report.startTime ?? "1970-01-01T00:00:00Z") + (scenario.attackStartSeconds ?? 0) * 1000;
+  const report = analyze(scenario.files, scenario.learn);
+  const start =
+    scenario.attackStartMs ??
+    Date.parse(report.startTime ?? "1970-01-01T00:00:00Z") + (scenario.attackStartSeconds ?? 0) * 1000;
   const matching = report.alerts.filter(
     (a) => scenario.expect.includes(a.type) && (scenario.actor === undefined || a.mac === scenario.actor),
   );
@@ -153,9 +170,99 @@ function median(values: number[]): number | null {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export function evaluate() {
-  const attacks = ATTACKS.map(runAttack);
-  const benign = BENIGN.map(runBenign);
+/**
+ * Simulated scenarios: an 8-device home learnt over one simulated stretch (seed 101, the day
+ * before) and analysed over an hour of another (seed 202) with one injection 15 minutes in.
+ * Captures go to a temporary folder, cut to a 256-byte snap length (labels say what is where).
+ */
+export const SIMULATED_LEARN_HOURS = 6;
+export const SIMULATED_ANALYSIS_HOURS = 1;
+const INJECT_AT_SECONDS = 900;
+const DAY_MS = 86_400_000;
+const LEARN_START_MS = Date.UTC(2026, 10, 2, 9, 0, 0);
+
+function writeSimulated(
+  file: string,
+  options: { seed: number; startMs: number; hours: number; inject?: InjectionKind },
+): InjectionLabel[] {
+  const fd = openSync(file, "w");
+  try {
+    const writer = new PcapWriter((chunk) => writeSync(fd, chunk), { snapLength: 256 });
+    const { labels } = simulateLabelledHomeNetwork(
+      {
+        devices: 8,
+        seed: options.seed,
+        startUs: options.startMs * 1000,
+        durationSeconds: options.hours * 3600,
+        ...(options.inject ? { injections: [{ kind: options.inject, atSeconds: INJECT_AT_SECONDS }] } : {}),
+      },
+      writer,
+    );
+    writer.flush();
+    return labels;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function simulatedScenarios(dir: string): { attacks: AttackScenario[]; benign: BenignScenario[] } {
+  const learn = join(dir, "learn.pcap");
+  writeSimulated(learn, { seed: 101, startMs: LEARN_START_MS, hours: SIMULATED_LEARN_HOURS });
+  const day = (kind: InjectionKind | undefined) => {
+    const file = join(dir, `${kind ?? "quiet"}.pcap`);
+    const labels = writeSimulated(file, {
+      seed: 202,
+      startMs: LEARN_START_MS + DAY_MS,
+      hours: SIMULATED_ANALYSIS_HOURS,
+      ...(kind ? { inject: kind } : {}),
+    });
+    return { file, label: labels[0] };
+  };
+  const attacks = ATTACK_KINDS.map((kind): AttackScenario => {
+    const { file, label } = day(kind);
+    if (!label) throw new Error(`simulated ${kind} was not injected`);
+    return {
+      name: `simulated ${kind.replaceAll("_", " ")}: ${label.description}`,
+      files: [file],
+      learn: [learn],
+      expect: [label.type],
+      actor: label.mac,
+      attackStartMs: label.start,
+    };
+  });
+  const quiet = day(undefined);
+  const benign: BenignScenario[] = [
+    { name: "simulated home, an ordinary hour after learning", files: [quiet.file], learn: [learn] },
+    ...BENIGN_KINDS.map((kind): BenignScenario => {
+      const { file, label } = day(kind);
+      return {
+        name: `simulated ${kind.replaceAll("_", " ")}: ${label?.description ?? ""}`,
+        files: [file],
+        learn: [learn],
+      };
+    }),
+  ];
+  return { attacks, benign };
+}
+
+export function evaluate(options: { simulated?: boolean } = {}) {
+  let attackScenarios = ATTACKS;
+  let benignScenarios = BENIGN;
+  let dir: string | undefined;
+  if (options.simulated ?? true) {
+    dir = mkdtempSync(join(tmpdir(), "heimdal-eval-"));
+    const simulated = simulatedScenarios(dir);
+    attackScenarios = [...ATTACKS, ...simulated.attacks];
+    benignScenarios = [...BENIGN, ...simulated.benign];
+  }
+  let attacks: AttackResult[];
+  let benign: BenignResult[];
+  try {
+    attacks = attackScenarios.map(runAttack);
+    benign = benignScenarios.map(runBenign);
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
   const detected = attacks.filter((a) => a.detected).length;
   const deviceDays = benign.reduce((sum, b) => sum + b.deviceDays, 0);
   const falsePositives = benign.reduce((sum, b) => sum + b.falsePositives.length, 0);

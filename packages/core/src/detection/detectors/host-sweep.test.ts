@@ -1,14 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PacketPipeline } from "../../analyze/packet-pipeline.js";
-import { UNKNOWN_TYPE } from "../../discovery/device-classifier.js";
-import { NO_VENDORS } from "../../discovery/vendor-lookup.js";
-import { MemoryByteSource } from "../../packet/byte-source.js";
-import { CaptureFileReader } from "../../packet/capture-file-reader.js";
-import { PcapWriter } from "../../packet/pcap-writer.js";
 import { arpPacket, ethernetFrame, icmpEcho, ipv4Packet, tcpSegment } from "../../simulate/frame-builder.js";
 import type { Alert } from "../alert.js";
-import type { DetectorFactory } from "../detector.js";
+import { runDetectors as run } from "./detector-harness.test-util.js";
 
 const ip = (a: number, b: number, c: number, d: number) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 const T0 = Date.UTC(2026, 10, 2, 9, 0, 0) * 1000;
@@ -50,28 +44,6 @@ const arp = (
   targetIp: number,
   dstMac = 0xffffffffffff,
 ): Uint8Array => ethernetFrame(dstMac, senderMac, 0x0806, arpPacket(op, senderMac, senderIp, targetMac, targetIp));
-
-function run(frames: Frame[], detectors: DetectorFactory[], sensitivity = 0.5): Alert[] {
-  const chunks: Uint8Array[] = [];
-  const writer = new PcapWriter((c) => chunks.push(c));
-  for (const [t, f] of [...frames].sort((a, b) => a[0] - b[0])) writer.write(t, f);
-  writer.flush();
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
-  const pipeline = new PacketPipeline({
-    classifier: { classify: () => ({ type: UNKNOWN_TYPE, model: null, os: null }) },
-    vendors: NO_VENDORS,
-    detection: { detectors, sensitivity: { global: sensitivity } },
-  });
-  const reader = new CaptureFileReader(new MemoryByteSource(bytes));
-  for (let b = reader.nextBatch(); b; b = reader.nextBatch()) pipeline.processBatch(b);
-  pipeline.finish();
-  return [...pipeline.detectionEngine.alerts()];
-}
 
 /** Every raise counted, folded repeats included. */
 const raised = (alerts: Alert[]) => alerts.reduce((n, a) => n + 1 + a.repeats, 0);

@@ -10,7 +10,8 @@ module.exports = {
     },
     {
       name: "core-no-node-or-native",
-      comment: "core imports no Node built-in or native module, so it runs anywhere (tests and test utilities, which stay out of dist, excepted)",
+      comment:
+        "core imports no Node built-in or native module, so it runs anywhere (tests and test utilities, which stay out of dist, excepted)",
       severity: "error",
       from: { path: "^packages/core/src/", pathNot: "\\.test(-util)?\\.ts$" },
       to: { dependencyTypes: ["core"] },

@@ -126,10 +126,14 @@ if (rows.length > 0) {
 
 if (wants("hotpath")) {
   // In-process, JIT-warm figures of the hot path alone, per stage.
-  const r = spawnSync(process.execPath, [join(root, "scripts/bench/hot-path.mjs"), ...inputs.map((i) => i.file)], {
-    encoding: "utf8",
-    stdio: ["ignore", "inherit", "inherit"],
-  });
+  const r = spawnSync(
+    process.execPath,
+    ["--expose-gc", join(root, "scripts/bench/hot-path.mjs"), ...inputs.map((i) => i.file)],
+    {
+      encoding: "utf8",
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
   if (r.status !== 0) process.exitCode = 1;
 }
 

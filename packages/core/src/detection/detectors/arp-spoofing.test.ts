@@ -1,34 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arpPacket, ethernetFrame, ipv4Packet, tcpSegment } from "../../simulate/frame-builder.js";
+import { arpPacket, ethernetFrame } from "../../simulate/frame-builder.js";
 import type { Alert } from "../alert.js";
-import { runDetectors as run } from "./detector-harness.test-util.js";
+import { type Frame, type Host, ip, runDetectors as run, T0, tcpFrame as tcp } from "./detector-harness.test-util.js";
 
-const ip = (a: number, b: number, c: number, d: number) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
-const T0 = Date.UTC(2026, 10, 2, 9, 0, 0) * 1000;
-type Frame = [number, Uint8Array];
-interface Host {
-  mac: number;
-  ip: number;
-}
-const tcp = (
-  from: Host,
-  to: Host,
-  srcIp: number,
-  dstIp: number,
-  sport: number,
-  dport: number,
-  flags: number,
-): Uint8Array =>
-  ethernetFrame(
-    to.mac,
-    from.mac,
-    0x0800,
-    ipv4Packet(
-      { src: srcIp, dst: dstIp, protocol: 6 },
-      tcpSegment(srcIp, dstIp, { srcPort: sport, dstPort: dport, seq: 1, ack: 0, flags }),
-    ),
-  );
 const arp = (
   op: 1 | 2,
   senderMac: number,

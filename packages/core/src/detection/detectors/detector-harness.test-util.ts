@@ -7,6 +7,7 @@ import {
   icmpEcho,
   ipv4Packet,
   ipv4Rdata,
+  tcpSegment,
   udpDatagram,
 } from "../../simulate/frame-builder.js";
 import { replayFrames } from "../../test-support/replay-frames.test-util.js";
@@ -18,6 +19,30 @@ export const GATEWAY = { mac: 0x0024b2000001, ip: ip(192, 168, 1, 1) };
 export const LAPTOP = { mac: 0xf8bc12000001, ip: ip(192, 168, 1, 20) };
 export const T0 = Date.UTC(2026, 10, 2, 9, 0, 0) * 1000;
 export type Frame = [number, Uint8Array];
+export interface Host {
+  mac: number;
+  ip: number;
+}
+
+/** A TCP segment with the given flags from one host's MAC to another's, addresses given apart (spoofed or routed). */
+export const tcpFrame = (
+  from: Host,
+  to: Host,
+  srcIp: number,
+  dstIp: number,
+  sport: number,
+  dport: number,
+  flags: number,
+): Uint8Array =>
+  ethernetFrame(
+    to.mac,
+    from.mac,
+    0x0800,
+    ipv4Packet(
+      { src: srcIp, dst: dstIp, protocol: 6 },
+      tcpSegment(srcIp, dstIp, { srcPort: sport, dstPort: dport, seq: 1, ack: 0, flags }),
+    ),
+  );
 
 /** A lookup from the laptop to the gateway and its answer (rcode 3 = NXDOMAIN). */
 export function lookup(

@@ -7,6 +7,7 @@ import { parseDns } from "../packet/dns.js";
 import { parseHttpHead } from "../packet/http-head.js";
 import { LinkType } from "../packet/link-type.js";
 import { internetChecksum } from "../packet/test-support/bytes.js";
+import { FakeClock } from "../test-support/fake-clock.test-util.js";
 import {
   ACTIVE_SCAN_DEFAULTS,
   ActiveScanner,
@@ -14,7 +15,6 @@ import {
   arpRequestFrame,
   mdnsServicesQueryFrame,
   planSweep,
-  type ScanClock,
   ssdpSearchFrame,
   sweepTargets,
 } from "./active-scanner.js";
@@ -29,58 +29,6 @@ const HOME: NetworkInfo = {
   dnsServers: ["192.168.1.1"],
   ipv6Router: null,
 };
-
-/**
- * Timers on a virtual clock. `lateness` delays each firing (a busy event loop) and may be
- * negative (a timer that fires early, as rounding allows): the scanner must pace either way.
- */
-class FakeClock implements ScanClock {
-  time = 0;
-  private nextId = 1;
-  private readonly timers = new Map<number, { at: number; callback: () => void }>();
-
-  constructor(private readonly lateness: () => number = () => 0) {}
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimeout(callback: () => void, delayMs: number): unknown {
-    const id = this.nextId++;
-    // Early by a little at most, and never without moving on (as libuv's timers behave).
-    const delay = Math.max(Math.min(delayMs, 1), delayMs + this.lateness());
-    this.timers.set(id, { at: this.time + delay, callback });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-
-  get pending(): number {
-    return this.timers.size;
-  }
-
-  /** Runs every timer due up to now + ms, in time order, moving the clock to each. */
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      let dueId: number | undefined;
-      let due: { at: number; callback: () => void } | undefined;
-      for (const [id, timer] of this.timers) {
-        if (timer.at <= end && (!due || timer.at < due.at)) {
-          dueId = id;
-          due = timer;
-        }
-      }
-      if (!due || dueId === undefined) break;
-      this.timers.delete(dueId);
-      this.time = Math.max(this.time, due.at);
-      due.callback();
-    }
-    this.time = end;
-  }
-}
 
 interface Sent {
   at: number;

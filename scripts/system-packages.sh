@@ -7,6 +7,7 @@
 #   dnsmasq-base, busybox,
 #   libcap2-bin, util-linux          capability checks (setcap, capsh, setpriv)
 #   time                             peak memory of benchmark runs (GNU time)
+#   nftables, curl                   blocking (the sensor's firewall) and interception tests
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,7 @@ packages=(
   tcpdump tshark argus-server argus-client
   tcpreplay iproute2 dnsutils iputils-ping netcat-openbsd dnsmasq-base busybox
   libcap2-bin util-linux procps time
+  nftables curl
 )
 
 missing=()

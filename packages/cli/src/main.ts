@@ -21,6 +21,13 @@ Commands:
   simulate --out FILE [--devices N] [--hours H] [--seed S]
                      Write a simulated home network to a pcap file.
   interfaces         List capture interfaces.
+  intercept [--interface IFACE] [--targets A,B] [--exclude A,B] [--duration S] …
+                     Stand between the devices and the gateway by ARP interception, with
+                     forwarding, guard-rails and restore on stop (CAP_NET_RAW, CAP_NET_ADMIN).
+  restore-arp        Undo an interception that was killed (reads its journal).
+  block <device MAC|destination DEST|list> [--expires S] [--device MAC] …
+  unblock <ID|device MAC|destination DEST>
+                     Quarantine a device or block a destination through nftables.
 
 Options:
   -h, --help         Show help (also after a command: heimdal analyze --help).
@@ -64,9 +71,25 @@ export async function main(argv: string[]): Promise<number> {
         const { runInterfaces } = await import("./commands/interfaces.js");
         return await runInterfaces(rest);
       }
+      case "intercept": {
+        const { runIntercept } = await import("./commands/intercept.js");
+        return await runIntercept(rest);
+      }
+      case "restore-arp": {
+        const { runRestoreArp } = await import("./commands/restore-arp.js");
+        return await runRestoreArp(rest);
+      }
+      case "block": {
+        const { runBlock } = await import("./commands/block.js");
+        return await runBlock(rest);
+      }
+      case "unblock": {
+        const { runUnblock } = await import("./commands/block.js");
+        return await runUnblock(rest);
+      }
       default:
         throw new UsageError(
-          `unknown command "${command}" (commands: analyze, alerts, baseline, demo, simulate, interfaces)`,
+          `unknown command "${command}" (commands: analyze, alerts, baseline, demo, simulate, interfaces, intercept, restore-arp, block, unblock)`,
         );
     }
   } catch (error) {

@@ -96,9 +96,7 @@ export function detectNetwork(sources: NetconfigSources = systemSources()): Netw
 
   let gateway: NetworkInfo["gateway"] = null;
   if (route.gateway !== null) {
-    const neighbours = ipOr(sources, ["-j", "-4", "neigh", "show"], parseIpNeighJson, () =>
-      parseProcNetArp(sources.readFile("/proc/net/arp") ?? ""),
-    );
+    const neighbours = readNeighbours(sources);
     const entry = neighbours.find((n) => n.ip === route.gateway && n.interfaceName === name);
     gateway = { ipv4: route.gateway, mac: entry?.mac ?? null };
   }
@@ -114,6 +112,13 @@ export function detectNetwork(sources: NetconfigSources = systemSources()): Netw
 }
 
 /** The real system: iproute2 when installed, /proc and os.networkInterfaces() otherwise. */
+/** The kernel's complete IPv4 neighbour entries (`ip -j neigh`, or /proc/net/arp without iproute2). */
+export function readNeighbours(sources: NetconfigSources = systemSources()): Neighbour[] {
+  return ipOr(sources, ["-j", "-4", "neigh", "show"], parseIpNeighJson, () =>
+    parseProcNetArp(sources.readFile("/proc/net/arp") ?? ""),
+  );
+}
+
 export function systemSources(): NetconfigSources {
   let ipPath: string | undefined;
   return {

@@ -144,6 +144,19 @@ if (wants("profiles")) {
   if (r.status !== 0) process.exitCode = 1;
 }
 
+if (wants("interception")) {
+  if (process.getuid?.() === 0) {
+    console.log("\n## ARP interception: a victim's latency and throughput, direct and through the sensor\n");
+    const r = spawnSync("npx", ["vite-node", join(root, "scripts/bench/interception.ts")], {
+      stdio: "inherit",
+      cwd: root,
+    });
+    if (r.status !== 0) process.exitCode = 1;
+  } else {
+    console.log("\n(interception benchmark skipped: it needs root to create network namespaces)");
+  }
+}
+
 if (wants("capture") && existsSync(join(root, "scripts/bench/capture-load.mjs"))) {
   if (process.getuid?.() === 0) {
     console.log("\n## Live capture over veth (namespaces created and removed by the benchmark)\n");

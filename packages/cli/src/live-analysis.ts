@@ -3,6 +3,8 @@ import { performance } from "node:perf_hooks";
 import {
   ActiveScanner,
   type AnalysisReport,
+  defaultDetectors,
+  type EnforcementRequester,
   NetworkDetectionError,
   type NetworkInfo,
   type PacketPipeline,
@@ -10,7 +12,7 @@ import {
   planSweep,
 } from "@heimdal/core";
 import { detectNetwork, LibpcapCaptureProvider, LibpcapInjector } from "@heimdal/platform";
-import { createPipeline } from "./pipeline-factory.js";
+import { createPipeline, publicSuffixDomains } from "./pipeline-factory.js";
 
 export interface LiveAnalysisOptions {
   interface: string;
@@ -20,6 +22,8 @@ export interface LiveAnalysisOptions {
   offlineAfterSeconds?: number;
   /** Ask the network who is there (ARP sweep, mDNS and SSDP queries) besides listening. */
   activeScan?: boolean;
+  /** Quarantines for critical incidents go here (automatic enforcement, off unless given). */
+  enforcement?: EnforcementRequester;
 }
 
 /** Captures from an interface for a while and analyzes the packets like a replay. */
@@ -34,7 +38,15 @@ export async function analyzeLive(options: LiveAnalysisOptions): Promise<Analysi
   await provider.open();
   const discovery: { sensorMacs: number[]; offlineAfterSeconds?: number } = { sensorMacs: ownMacs(options.interface) };
   if (options.offlineAfterSeconds !== undefined) discovery.offlineAfterSeconds = options.offlineAfterSeconds;
-  const pipeline = createPipeline({ discovery });
+  const pipeline = createPipeline({
+    discovery,
+    ...(options.enforcement && {
+      detection: {
+        detectors: defaultDetectors({ domains: publicSuffixDomains }),
+        enforcement: { enabled: true, requester: options.enforcement },
+      },
+    }),
+  });
   const gateway = network ? new GatewayMarker(pipeline, network) : undefined;
   let scan: { scanner: ActiveScanner; injector: LibpcapInjector } | undefined;
   const stop = setTimeout(() => void provider.close(), options.durationSeconds * 1000);

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import {
   type AnalysisReport,
   defaultDetectors,
+  type EnforcementRequester,
   type Exclusion,
   type PacketPipeline,
   parseExclusions,
@@ -10,9 +11,11 @@ import {
 } from "@heimdal/core";
 import { CaptureFileProvider } from "@heimdal/platform";
 import { AnalysisStore } from "../analysis-store.js";
+import { FirewallEnforcer } from "../firewall-enforcer.js";
 import type { LiveAnalysisOptions } from "../live-analysis.js";
 import { createPipeline, publicSuffixDomains } from "../pipeline-factory.js";
 import { formatReportText } from "../report-text.js";
+import { stateDir } from "../state-dir.js";
 import { loadThreatLists } from "../threat-lists.js";
 import { UsageError } from "../usage-error.js";
 
@@ -30,6 +33,9 @@ packet pipeline and prints what it found. JSON output is a stable contract (docs
   --sensitivity S     detection sensitivity 0..1 (default 0.5): "0.7" for all, "port_scan=0.8"
                       for one detector, "device:ID=0.2" for one device (repeatable)
   --exclusions FILE   alerts not to raise, as JSON (docs/detection.md)
+  --enforce           automatic enforcement: a critical incident quarantines its device through
+                      nftables for an hour, recorded in the block list (heimdal block list)
+  --state-dir DIR     where the block list lives (default $HEIMDAL_STATE_DIR or /var/lib/heimdal)
   --db FILE           the sensor's SQLite database: start from the devices and baselines
                       stored there, and store what this analysis learned (created if absent)
   --interface IFACE   capture live from IFACE instead of files
@@ -51,6 +57,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
   if (format !== "json" && format !== "text")
     throw new UsageError(`--format must be "json" or "text", got "${format}"`);
   let report: AnalysisReport;
+  const enforcer = values.enforce ? new FirewallEnforcer(stateDir(values["state-dir"])) : undefined;
   const offlineAfter = positiveNumber("--offline-after", values["offline-after"]);
   if (values.interface !== undefined) {
     if (positionals.length > 0) throw new UsageError("give either capture files or --interface, not both");
@@ -68,6 +75,7 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     };
     if (offlineAfter !== undefined) live.offlineAfterSeconds = offlineAfter;
     if (values["active-scan"]) live.activeScan = true;
+    if (enforcer) live.enforcement = enforcer;
     report = await analyzeLive(live);
   } else {
     if (values["active-scan"]) throw new UsageError("--active-scan needs --interface (it scans a live network)");
@@ -80,8 +88,10 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     if (offlineAfter !== undefined) options.offlineAfterSeconds = offlineAfter;
     if (values.db !== undefined) options.databasePath = values.db;
     if (values.exclusions !== undefined) options.exclusionsPath = values.exclusions;
+    if (enforcer) options.enforcement = enforcer;
     report = analyzeFiles(values.learn ?? [], positionals, options);
   }
+  await enforcer?.settle();
   process.stdout.write(format === "json" ? `${JSON.stringify(report, null, 2)}\n` : formatReportText(report));
   return 0;
 }
@@ -111,6 +121,8 @@ function parseOptions(argv: string[]) {
         sensitivity: { type: "string", multiple: true },
         exclusions: { type: "string" },
         "active-scan": { type: "boolean" },
+        enforce: { type: "boolean" },
+        "state-dir": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -130,6 +142,8 @@ export interface AnalyzeFilesOptions {
   /** Sensitivity settings as given on the command line ("0.7", "port_scan=0.8", "device:ID=0.2"). */
   sensitivity?: readonly string[];
   exclusionsPath?: string;
+  /** Quarantines for critical incidents go here (automatic enforcement, off unless given). */
+  enforcement?: EnforcementRequester;
 }
 
 export function analyzeFiles(
@@ -146,6 +160,7 @@ export function analyzeFiles(
       detectors: defaultDetectors({ domains: publicSuffixDomains, threatIntel }),
       sensitivity: parseSensitivity(options.sensitivity ?? []),
       exclusions: options.exclusionsPath === undefined ? [] : readExclusions(options.exclusionsPath),
+      ...(options.enforcement && { enforcement: { enabled: true, requester: options.enforcement } }),
     },
   });
   const store = databasePath === undefined ? undefined : new AnalysisStore(databasePath);

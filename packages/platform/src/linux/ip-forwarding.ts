@@ -28,20 +28,35 @@ function settingPaths(interfaceName: string, sysctlRoot: string) {
   };
 }
 
-function readFlag(path: string): boolean {
+/** How settings are read and written; tests replace it to see a refused write. */
+export interface SysctlFiles {
+  read(path: string): string;
+  write(path: string, text: string): void;
+}
+
+const procFiles: SysctlFiles = {
+  read: (path) => readFileSync(path, "utf8"),
+  write: (path, text) => writeFileSync(path, text),
+};
+
+function readFlag(path: string, files: SysctlFiles): boolean {
   try {
-    return readFileSync(path, "utf8").trim() === "1";
+    return files.read(path).trim() === "1";
   } catch (error) {
     throw new ForwardingSetupError(`Cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 
-export function readForwardingState(interfaceName: string, sysctlRoot = "/proc/sys"): ForwardingState {
+export function readForwardingState(
+  interfaceName: string,
+  sysctlRoot = "/proc/sys",
+  files: SysctlFiles = procFiles,
+): ForwardingState {
   const paths = settingPaths(interfaceName, sysctlRoot);
   return {
-    ipForward: readFlag(paths.ipForward),
-    sendRedirectsAll: readFlag(paths.sendRedirectsAll),
-    sendRedirectsInterface: readFlag(paths.sendRedirectsInterface),
+    ipForward: readFlag(paths.ipForward, files),
+    sendRedirectsAll: readFlag(paths.sendRedirectsAll, files),
+    sendRedirectsInterface: readFlag(paths.sendRedirectsInterface, files),
   };
 }
 
@@ -49,9 +64,13 @@ export function readForwardingState(interfaceName: string, sysctlRoot = "/proc/s
  * Turns forwarding on and redirects off where they are not already; returns the state found
  * before. Throws ForwardingSetupError naming the setting and the fix when one cannot be set.
  */
-export function prepareForwarding(interfaceName: string, sysctlRoot = "/proc/sys"): ForwardingState {
+export function prepareForwarding(
+  interfaceName: string,
+  sysctlRoot = "/proc/sys",
+  files: SysctlFiles = procFiles,
+): ForwardingState {
   const paths = settingPaths(interfaceName, sysctlRoot);
-  const before = readForwardingState(interfaceName, sysctlRoot);
+  const before = readForwardingState(interfaceName, sysctlRoot, files);
   const wanted: Array<[keyof ForwardingState, boolean]> = [
     ["ipForward", true],
     ["sendRedirectsAll", false],
@@ -60,7 +79,7 @@ export function prepareForwarding(interfaceName: string, sysctlRoot = "/proc/sys
   for (const [setting, value] of wanted) {
     if (before[setting] === value) continue;
     try {
-      writeFileSync(paths[setting], value ? "1\n" : "0\n");
+      files.write(paths[setting], value ? "1\n" : "0\n");
     } catch (error) {
       const sysctl = paths[setting].slice(sysctlRoot.length + 1).replaceAll("/", ".");
       throw new ForwardingSetupError(

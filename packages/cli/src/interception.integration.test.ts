@@ -251,4 +251,32 @@ describe.skipIf(unavailable)("ARP interception in network namespaces", () => {
       await lab.sysctl(lab.ns("sensor"), ["net.ipv4.ip_forward=1"]);
     }
   }, 60_000);
+
+  it("restarts the interceptor within 10 s when it cannot send, and intercepts again", async () => {
+    const { child, events } = await startIntercepting();
+    try {
+      const before = events.events.filter((e) => e.event === "intercepting").length;
+      await lab.exec("sensor", "ip", ["link", "set", lab.iface("sensor"), "down"]);
+      const restarting = await events.waitFor((e) => e.event === "restarting", 15_000, "a restart");
+      expect(restarting.inMs).toBeLessThanOrEqual(10_000);
+      await lab.exec("sensor", "ip", ["link", "set", lab.iface("sensor"), "up"]);
+      await events.waitFor(
+        (e) => e.event === "intercepting" && events.events.filter((x) => x.event === "intercepting").length > before,
+        20_000,
+        "interception to start again",
+      );
+      await lab.waitFor(
+        async () => {
+          await lab.exec("victim1", "ping", ["-c", "1", "-W", "1", LAN.gateway]).catch(() => "");
+          return (await lab.neighbourMac("victim1", LAN.gateway)) === MACS.sensor;
+        },
+        10_000,
+        "victim1 to be intercepted again",
+      );
+    } finally {
+      await lab.exec("sensor", "ip", ["link", "set", lab.iface("sensor"), "up"]).catch(() => "");
+      child.kill("SIGTERM");
+      await events.exited;
+    }
+  }, 90_000);
 });

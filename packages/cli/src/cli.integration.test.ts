@@ -79,7 +79,7 @@ describe("heimdal command line", () => {
       expect({ file, packets: report.packets + report.skippedPackets }).toEqual({ file, packets: truth.packets });
       if (report.skippedPackets === 0) expect({ file, bytes: report.bytes }).toEqual({ file, bytes: truth.bytes });
     }
-  });
+  }, 240_000); // every shared capture, twice (capinfos and heimdal): minutes on a loaded 2-core machine
 
   it("keeps every packet before a truncation and reports the byte offset", () => {
     const source = join(shared, "chrissanders/synscan.pcapng");

@@ -422,6 +422,14 @@ describe.skipIf(unavailable)(
       );
       expect(speaker.events).toContainEqual({ event: "msearch", from: STATIONS.sensor.ip, port: 1900, st: "ssdp:all" });
 
+      // Silent devices answer only ARP: asked again before their timeout, they stay online
+      // through the whole capture instead of flapping offline between sweeps.
+      for (const name of ["silent1", "silent2"] as const) {
+        const device = deviceOf(report, name)!;
+        const offline = report.events.filter((e) => e.type === "device_offline" && e.deviceId === device.id);
+        expect({ name, online: device.online, offline: offline.length }).toEqual({ name, online: true, offline: 0 });
+      }
+
       // The router is the gateway: known only from the sensor's routing and neighbour tables.
       expect(deviceOf(report, "router")?.role).toBe("gateway");
       for (const name of ["mdns", "silent1", "silent2", "dhcp"] as const)

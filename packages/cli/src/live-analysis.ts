@@ -8,6 +8,7 @@ import {
   NetworkDetectionError,
   type NetworkInfo,
   type PacketPipeline,
+  parseIpv4,
   parseMac,
   planSweep,
 } from "@heimdal/core";
@@ -51,9 +52,18 @@ export async function analyzeLive(options: LiveAnalysisOptions): Promise<Analysi
   let scan: { scanner: ActiveScanner; injector: LibpcapInjector } | undefined;
   const stop = setTimeout(() => void provider.close(), options.durationSeconds * 1000);
   // Live time is wall-clock time: a silent network must still age flows and devices.
+  // Devices silent for half their offline timeout are asked again (with --active-scan), so
+  // one that only answers the sweep does not flap offline between sweeps.
+  const reprobeEveryTicks = Math.max(1, Math.floor((options.offlineAfterSeconds ?? 300) / 4));
+  let ticks = 0;
   const clock = setInterval(() => {
-    pipeline.advanceTime(Date.now() * 1000);
+    const nowUs = Date.now() * 1000;
+    pipeline.advanceTime(nowUs);
     gateway?.apply();
+    if (scan && ++ticks % reprobeEveryTicks === 0) {
+      const silent = pipeline.deviceMap.addressesToReprobe(nowUs).map((ip) => parseIpv4(ip) ?? 0);
+      scan.scanner.probe(silent);
+    }
   }, 1000);
   try {
     if (network) scan = startScan(network);

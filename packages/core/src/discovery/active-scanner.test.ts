@@ -321,6 +321,19 @@ describe("ActiveScanner", () => {
     scanner.stop();
   });
 
+  it("probes given addresses at once, only inside the subnet, never itself, at most 64 per call", () => {
+    const { scanner, sent } = scannerOn(HOME, { mdnsQuery: false, ssdpSearch: false });
+    expect(scanner.probe([ip("192.168.1.30")])).toBe(0); // not running: nothing
+    scanner.start();
+    sent.length = 0;
+    const asked = [ip("192.168.1.30"), ip("10.0.0.1"), ip("192.168.1.0"), ip("192.168.1.255"), ip(HOME.ipv4.address)];
+    expect(scanner.probe(asked)).toBe(1);
+    expect(arpTargets(sent)).toEqual([ip("192.168.1.30")]);
+    const many = Array.from({ length: 200 }, (_, i) => ip("192.168.1.1") + i);
+    expect(scanner.probe(many)).toBe(64);
+    scanner.stop();
+  });
+
   it("a send failure ends the round, is reported once, and the next round runs on schedule", () => {
     const clock = new FakeClock();
     const errors: Error[] = [];

@@ -80,6 +80,7 @@ export const ACTIVE_SCAN_DEFAULTS = {
 } as const;
 
 const MAX_PACKETS_PER_SECOND = 1000;
+const MAX_PROBES_PER_CALL = 64;
 const MDNS_GROUP = 0xe00000fb; // 224.0.0.251 (RFC 6762)
 const MDNS_PORT = 5353;
 const SSDP_GROUP = 0xeffffffa; // 239.255.255.250 (UPnP Device Architecture 1.1)
@@ -206,6 +207,32 @@ export class ActiveScanner {
     this.#plan = planSweep(this.components.network, this.options.maxSubnetSize ?? ACTIVE_SCAN_DEFAULTS.maxSubnetSize);
     this.#running = true;
     this.#startRound();
+  }
+
+  /**
+   * Asks these addresses again at once (ARP requests), outside the schedule of rounds: devices
+   * about to be declared offline. Addresses outside the subnet, ours, and more than
+   * MAX_PROBES_PER_CALL are skipped, so a caller cannot make it flood. Returns frames sent.
+   */
+  probe(addresses: readonly number[]): number {
+    const plan = this.#plan;
+    if (!this.#running || !plan) return 0;
+    let sent = 0;
+    for (const ip of addresses) {
+      if (sent >= MAX_PROBES_PER_CALL) break;
+      if (ip <= plan.network || ip >= plan.broadcast || ip === plan.address) continue;
+      try {
+        this.components.injector.inject(arpRequestFrame(plan.mac, plan.address, ip));
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.#lastError = failure.message;
+        this.components.onError?.(failure);
+        break;
+      }
+      sent++;
+      this.#framesSent++;
+    }
+    return sent;
   }
 
   /** Stops sending at once; a round in progress is abandoned. */

@@ -380,3 +380,21 @@ describe("device map", () => {
     );
   });
 });
+
+describe("addressesToReprobe", () => {
+  it("lists online devices silent for more than half their timeout, by their newest IPv4 address", () => {
+    const map = new DeviceMap({ classifier: testClassifier, vendors, offlineAfterSeconds: 60 });
+    const plug = map.sawPacket(0x50c7bf000031, T0, 60);
+    map.addAddress(plug, "192.168.1.31", T0 / 1000);
+    const chatty = map.sawPacket(0x50c7bf000032, T0, 60);
+    map.addAddress(chatty, "192.168.1.32", T0 / 1000);
+    map.sawPacket(0x50c7bf000033, T0, 60); // no address: nothing to ask
+    map.sawPacket(0x50c7bf000032, T0 + 25 * SECOND, 60);
+    map.tick(T0 + 26 * SECOND); // announced
+    expect(map.addressesToReprobe(T0 + 30 * SECOND)).toEqual([]);
+    expect(map.addressesToReprobe(T0 + 31 * SECOND)).toEqual(["192.168.1.31"]);
+    map.tick(T0 + 61 * SECOND);
+    expect(plug.online).toBe(false);
+    expect(map.addressesToReprobe(T0 + 61 * SECOND)).toEqual([]); // offline: it had its chance
+  });
+});

@@ -263,6 +263,23 @@ export class DeviceMap {
     if (!this.explicitGateway && this.gatewayIps.size === 0) this.inferGatewayFromTraffic();
   }
 
+  /**
+   * IPv4 addresses worth asking again (an ARP request) before their device is declared
+   * offline: online devices silent for more than half their offline timeout. A device that
+   * only ever answers the sweep would otherwise flap offline between sweeps; one that is
+   * really gone does not answer and goes offline on time.
+   */
+  addressesToReprobe(nowUs: number): string[] {
+    const addresses: string[] = [];
+    for (const state of this.states) {
+      if (!state.online || state.role === "sensor") continue;
+      if (nowUs - state.lastSeenUs <= this.offlineAfter(state) / 2) continue;
+      const newest = latest([...state.addresses.values()].filter((a) => a.ip.includes(".")));
+      if (newest) addresses.push(newest.ip);
+    }
+    return addresses;
+  }
+
   /** Announces everything still settling (end of a replay). */
   flush(nowUs: number): void {
     // Evidence still waiting for its next reclassification is folded in now.

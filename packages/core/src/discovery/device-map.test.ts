@@ -395,6 +395,7 @@ describe("addressesToReprobe", () => {
     expect(map.addressesToReprobe(T0 + 31 * SECOND)).toEqual(["192.168.1.31"]);
     map.tick(T0 + 61 * SECOND);
     expect(plug.online).toBe(false);
-    expect(map.addressesToReprobe(T0 + 61 * SECOND)).toEqual([]); // offline: it had its chance
+    // The plug is offline (it had its chance); the other device is now silent for 36 s.
+    expect(map.addressesToReprobe(T0 + 61 * SECOND)).toEqual(["192.168.1.32"]);
   });
 });

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { resolve4 } from "node:dns/promises";
-import { parseArgs } from "node:util";
 import {
   type BlockRule,
   blockingAllowed,
@@ -11,6 +10,7 @@ import {
   validateDestination,
 } from "@heimdal/core";
 import { BlockStore, NftablesFirewall, readNeighbours } from "@heimdal/platform";
+import { parseCommandArgs, printHelp } from "../command-args.js";
 import { printable } from "../report-text.js";
 import { blockListPath, stateDir } from "../state-dir.js";
 import { UsageError } from "../usage-error.js";
@@ -43,25 +43,21 @@ interface BlockArgs {
 }
 
 function parse(argv: string[]): { values: BlockArgs; positionals: string[] } {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        ip: { type: "string", multiple: true },
-        device: { type: "string" },
-        expires: { type: "string" },
-        reason: { type: "string" },
-        by: { type: "string" },
-        format: { type: "string" },
-        edition: { type: "string" },
-        "state-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      ip: { type: "string", multiple: true },
+      device: { type: "string" },
+      expires: { type: "string" },
+      reason: { type: "string" },
+      by: { type: "string" },
+      format: { type: "string" },
+      edition: { type: "string" },
+      "state-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
 }
 
 /** The gate: refuses with the reason when this edition may not block. */
@@ -95,10 +91,7 @@ function usage<T>(fn: () => T): T {
 export async function runBlock(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv);
   const [what, subject] = positionals;
-  if (values.help || what === undefined) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  if (values.help || what === undefined) return printHelp(HELP);
   const store = new BlockStore(blockListPath(stateDir(values["state-dir"])));
   if (what === "list") return listBlocks(store, values.format ?? "text");
   checkGate(values);
@@ -138,10 +131,7 @@ export async function runBlock(argv: string[]): Promise<number> {
 export async function runUnblock(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv);
   const [what, subject] = positionals;
-  if (values.help || what === undefined) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  if (values.help || what === undefined) return printHelp(HELP);
   const store = new BlockStore(blockListPath(stateDir(values["state-dir"])));
   let match: (rule: BlockRule) => boolean;
   if (what === "device" && subject !== undefined) {

@@ -1,5 +1,4 @@
 import { execFileSync } from "node:child_process";
-import { parseArgs } from "node:util";
 import {
   ActiveScanner,
   ArpInterceptor,
@@ -21,6 +20,7 @@ import {
   prepareForwarding,
   readNeighbours,
 } from "@heimdal/platform";
+import { parseCommandArgs, printHelp } from "../command-args.js";
 import { arpJournalPath, stateDir, wallClock } from "../state-dir.js";
 import { UsageError } from "../usage-error.js";
 import { reapplyBlocks } from "./block.js";
@@ -79,31 +79,23 @@ const emit = (event: Record<string, unknown>) =>
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`);
 
 export async function runIntercept(argv: string[]): Promise<number> {
-  let values: InterceptArgs;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        interface: { type: "string" },
-        targets: { type: "string" },
-        exclude: { type: "string" },
-        refresh: { type: "string" },
-        "probe-interval": { type: "string" },
-        "dns-server": { type: "string" },
-        "max-subnet": { type: "string" },
-        discover: { type: "string" },
-        duration: { type: "string" },
-        "state-dir": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const { values }: { values: InterceptArgs } = parseCommandArgs({
+    args: argv,
+    options: {
+      interface: { type: "string" },
+      targets: { type: "string" },
+      exclude: { type: "string" },
+      refresh: { type: "string" },
+      "probe-interval": { type: "string" },
+      "dns-server": { type: "string" },
+      "max-subnet": { type: "string" },
+      discover: { type: "string" },
+      duration: { type: "string" },
+      "state-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return printHelp(HELP);
   const refreshSeconds = positiveNumber(values.refresh, "refresh", 10);
   const probeSeconds = positiveNumber(values["probe-interval"], "probe-interval", 5);
   const discoverSeconds = positiveNumber(values.discover, "discover", 3);

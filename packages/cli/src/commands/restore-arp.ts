@@ -1,8 +1,7 @@
-import { parseArgs } from "node:util";
 import { journalHosts, restoreFrames, sendRestore } from "@heimdal/core";
 import { FileSpoofJournal, LibpcapInjector } from "@heimdal/platform";
+import { parseCommandArgs, printHelp } from "../command-args.js";
 import { arpJournalPath, stateDir, wallClock } from "../state-dir.js";
-import { UsageError } from "../usage-error.js";
 
 const HELP = `Usage: heimdal restore-arp [--state-dir DIR]
 
@@ -12,19 +11,11 @@ MAC and the gateway every target's, five times, then removes the journal. Does n
 there is no journal. The systemd unit runs it after the sensor exits and before it starts.`;
 
 export async function runRestoreArp(argv: string[]): Promise<number> {
-  let values: { "state-dir"?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { "state-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
-  }
+  const { values } = parseCommandArgs({
+    args: argv,
+    options: { "state-dir": { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) return printHelp(HELP);
   const restored = await restoreFromJournal(new FileSpoofJournal(arpJournalPath(stateDir(values["state-dir"]))));
   process.stdout.write(
     restored === undefined

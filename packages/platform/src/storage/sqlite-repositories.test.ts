@@ -238,6 +238,21 @@ describe("SqliteAlertRepository", () => {
     db.close();
   });
 
+  it("pages with offset and counts matches without paging", () => {
+    const { db, alerts } = seeded();
+    expect(ids(alerts.list({ limit: 2, offset: 1 }))).toEqual(["a3", "a2"]);
+    expect(ids(alerts.list({ offset: 4 }))).toEqual([]);
+    expect(alerts.count()).toBe(4);
+    expect(alerts.count({ deviceId: "dev-0001", limit: 1, offset: 1 })).toBe(2);
+    expect(alerts.count({ severity: ["high", "critical"], from: 2500 })).toBe(1);
+    expect({ ...alerts.countBy("deviceId") }).toEqual({ "dev-0001": 2, "dev-0002": 1, "": 1 });
+    expect({ ...alerts.countBy("severity", { from: 2000 }) }).toEqual({ high: 1, critical: 1, low: 1 });
+    expect(() => alerts.list({ offset: -1 })).toThrow(
+      new RangeError("An offset must be a non-negative integer, got -1"),
+    );
+    db.close();
+  });
+
   it("acknowledges once, keeps the acknowledgement when a replay stores the alert again", () => {
     const { db, alerts } = seeded();
     expect(alerts.acknowledge("a2", 5000)).toBe(true);

@@ -1,7 +1,8 @@
+import type { InjectOptions } from "fastify";
 import { EventFeed } from "./data/event-feed.js";
 import { SensorData } from "./data/sensor-data.js";
 import type { ApiApp, ApiContext } from "./http/api-app.js";
-import { buildApp } from "./http/build-app.js";
+import { buildApp, routesOf } from "./http/build-app.js";
 import { type CredentialOutcome, ensureAdminCredential } from "./security/admin-credential.js";
 import { LoginLimiter } from "./security/login-limiter.js";
 import { SessionStore } from "./security/sessions.js";
@@ -73,6 +74,20 @@ export class ApiServer {
     const shown = host.includes(":") ? `[${host}]` : host;
     this.started = { url: `${this.options.tls ? "https" : "http"}://${shown}:${port}`, port, credential };
     return this.started;
+  }
+
+  /**
+   * A request handled in-process, without a socket (Fastify's inject): the way to present a
+   * client address this machine cannot have, e.g. a LAN address, in tests.
+   */
+  async inject(options: InjectOptions) {
+    if (!this.app) throw new Error("The API server is not started");
+    return this.app.inject(options);
+  }
+
+  /** The application's routes (after start), for checks that every one is described. */
+  routes(): readonly { method: string; url: string }[] {
+    return this.app ? routesOf(this.app) : [];
   }
 
   async stop(): Promise<void> {

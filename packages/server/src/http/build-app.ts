@@ -28,6 +28,13 @@ export interface BuildOptions {
   logger: boolean;
 }
 
+const registered = new WeakMap<ApiApp, { method: string; url: string }[]>();
+
+/** Every route of an application built here, as registered (the OpenAPI test checks each is described). */
+export function routesOf(app: ApiApp): readonly { method: string; url: string }[] {
+  return registered.get(app) ?? [];
+}
+
 /** The Fastify application: hooks, schemas, OpenAPI and every route; not yet listening. */
 export async function buildApp(ctx: ApiContext, options: BuildOptions): Promise<ApiApp> {
   const app = Fastify({
@@ -45,6 +52,12 @@ export async function buildApp(ctx: ApiContext, options: BuildOptions): Promise<
       },
     },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as ApiApp;
+
+  const routes: { method: string; url: string }[] = [];
+  registered.set(app, routes);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
 
   // Only JSON bodies: a cross-site HTML form can send text/plain without a CORS preflight.
   app.removeContentTypeParser("text/plain");

@@ -3,6 +3,7 @@ import {
   alertEvent,
   DeviceBaseline,
   type DeviceConnection,
+  type DeviceEvent,
   DeviceProfile,
   type DeviceRecord,
   type Repositories,
@@ -121,6 +122,7 @@ export function seedNetwork(repos: Repositories): { devices: DeviceRecord[]; ale
     repos.alerts.insert(a);
     repos.events.append(alertEvent("alert_raised", a));
   }
-  repos.events.append({ type: "device_new", time: T0, deviceId: devices[0]!.id, mac: devices[0]!.mac });
+  const deviceNew: DeviceEvent = { type: "device_new", time: T0, deviceId: devices[0]!.id, mac: devices[0]!.mac };
+  repos.events.append(deviceNew);
   return { devices, alerts };
 }

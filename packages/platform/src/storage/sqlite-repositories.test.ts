@@ -274,16 +274,22 @@ describe("SqliteAlertRepository", () => {
     const plan = (where: string) =>
       (
         db.run("explain", (sql) =>
-          sql(`EXPLAIN QUERY PLAN SELECT alert FROM alerts WHERE ${where} ORDER BY time DESC LIMIT 10`).all(),
+          sql(`EXPLAIN QUERY PLAN SELECT rowid FROM alerts WHERE ${where} ORDER BY time DESC, id DESC LIMIT 10`).all(),
         ) as { detail: string }[]
       )
         .map((row) => row.detail)
         .join("; ");
-    expect(plan("1")).toMatch(/USING INDEX alerts_time/);
-    expect(plan("device_id = 'x'")).toMatch(/USING INDEX alerts_device_time/);
-    expect(plan("type = 'x'")).toMatch(/USING INDEX alerts_type_time/);
-    expect(plan("severity IN (SELECT value FROM json_each('[\"high\"]'))")).toMatch(/USING INDEX alerts_severity_time/);
-    expect(plan("time >= 5 AND time < 10")).toMatch(/USING INDEX alerts_time/);
+    // Covering: a page is chosen from the index alone, without a sort.
+    expect(plan("1")).toMatch(/USING COVERING INDEX alerts_time_page/);
+    expect(plan("acknowledged_at IS NULL")).toMatch(/USING COVERING INDEX alerts_time_page/);
+    expect(plan("device_id = 'x'")).toMatch(/USING COVERING INDEX alerts_device_page/);
+    expect(plan("type = 'x' AND acknowledged_at IS NOT NULL")).toMatch(/USING COVERING INDEX alerts_type_page/);
+    expect(plan("severity IN (SELECT value FROM json_each('[\"high\"]'))")).toMatch(
+      /USING (COVERING )?INDEX alerts_(severity|time)_page/,
+    );
+    expect(plan("time >= 5 AND time < 10")).toMatch(/USING COVERING INDEX alerts_time_page/);
+    for (const where of ["1", "device_id = 'x'", "type = 'x'", "time >= 5"])
+      expect(plan(where)).not.toMatch(/TEMP B-TREE/);
     db.close();
   });
 });

@@ -239,7 +239,11 @@ export class SqliteAlertRepository<A extends AlertLike = AlertLike> implements A
     if (!Number.isInteger(offset) || offset < 0)
       throw new RangeError(`An offset must be a non-negative integer, got ${offset}`);
     args.push(checkLimit(query.limit ?? 100), offset);
-    const text = `SELECT alert, acknowledged_at FROM alerts ${where} ORDER BY time DESC, id DESC LIMIT ? OFFSET ?`;
+    // The page's rows are chosen from an index first, then only they are read: skipping an
+    // offset or sorting matches never carries the alerts' JSON along.
+    const text = `SELECT alert, acknowledged_at FROM alerts WHERE rowid IN (
+        SELECT rowid FROM alerts ${where} ORDER BY time DESC, id DESC LIMIT ? OFFSET ?
+      ) ORDER BY time DESC, id DESC`;
     const rows = this.db.run("list alerts", (sql) => sql(text).all(...args)) as AlertRow[];
     return rows.map((row) => toStoredAlert<A>(row));
   }

@@ -1,4 +1,5 @@
 import { UserSettings } from "@heimdal/core";
+import { MIGRATIONS } from "@heimdal/platform";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Block, BlockingController, BlockRequest } from "../blocking.js";
 import { type Client, type Fixture, startFixture } from "../test-support/server-fixture.test-util.js";
@@ -115,7 +116,7 @@ describe("exclusions, mutes and configuration", () => {
       components: { name: string; state: string }[];
       capture: unknown;
     }>("/api/v1/status", client);
-    expect(status.versions).toMatchObject({ api: "v1", schema: 2, node: process.versions.node });
+    expect(status.versions).toMatchObject({ api: "v1", schema: MIGRATIONS.length, node: process.versions.node });
     expect(status.database.path).toBe(fixture.databasePath);
     expect(status.database.sizeBytes).toBeGreaterThan(0);
     expect(status.counts).toMatchObject({ devices: 4, devicesOnline: 3, alerts: 5, unacknowledgedAlerts: 5 });

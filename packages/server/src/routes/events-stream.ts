@@ -76,7 +76,12 @@ export function registerEventStreamRoute(app: ApiApp, ctx: ApiContext): void {
               // JSON has no raw newlines, so one data: line carries the whole event.
               const ok = out.write(`id: ${id}\nevent: ${event.type}\ndata: ${JSON.stringify({ id, ...event })}\n\n`);
               cursor = id;
-              if (!ok) await new Promise((resolve) => out.once("drain", resolve));
+              if (!ok) {
+                await new Promise((resolve) => {
+                  out.once("drain", resolve);
+                  out.once("close", resolve);
+                });
+              }
               if (closed) return;
             }
             if (batch.length < BATCH) break;
@@ -90,7 +95,8 @@ export function registerEventStreamRoute(app: ApiApp, ctx: ApiContext): void {
       const unsubscribe = ctx.feed.subscribe(() => void drain());
       const heartbeat = setInterval(() => out.write(": keep-alive\n\n"), HEARTBEAT_MS);
       heartbeat.unref();
-      request.raw.on("close", () => {
+      // The response's close: the client went away (the request's may come earlier, once read).
+      out.on("close", () => {
         closed = true;
         clearInterval(heartbeat);
         unsubscribe();

@@ -16,7 +16,9 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 export function installAccessControl(app: ApiApp, ctx: ApiContext): void {
   app.decorateRequest("session", null);
   app.addHook("onRequest", async (request, reply) => {
-    if (request.url !== API && !request.url.startsWith(`${API}/`)) return; // the dashboard's static files
+    // Decided by the route matched, not the raw URL, so no spelling of a path slips past.
+    const route = request.routeOptions.url ?? "";
+    if (!route.startsWith(`${API}/`)) return; // the dashboard's static files, and answers of 404
     const session = ctx.sessions.get(readCookie(request.headers.cookie, SESSION_COOKIE));
     request.session = session ?? null;
     if (request.routeOptions.config.public) return;

@@ -90,6 +90,23 @@ describe("authentication", () => {
     expect(forged.statusCode).toBe(401);
   });
 
+  it.each([
+    "/api/v1/devices",
+    "//api/v1/devices",
+    "/api/v1//devices",
+    "/api/v1/devices/",
+    "/api/v1/./devices",
+    "/api/v1/x/../devices",
+    "/api%2Fv1/devices",
+    "/API/v1/devices",
+    "/api/v1/devices?x=%00",
+  ])("serves no data at %s without a session, however the path is spelled", async (path) => {
+    fixture = await startFixture();
+    const response = await fixture.server.inject({ url: path, remoteAddress: "192.168.1.20" });
+    expect([401, 404]).toContain(response.statusCode);
+    expect(response.body).not.toContain("dev-0200");
+  });
+
   it("with --localhost-no-login lets this machine read and get a session without a password, never the LAN", async () => {
     fixture = await startFixture({ localhostNoLogin: true });
     expect((await fixture.request("/api/v1/devices")).status).toBe(200);

@@ -5,6 +5,7 @@ export function parseIsoTime(text: string, field: string): number {
   if (!Number.isFinite(time)) {
     throw Object.assign(new RangeError(`body.${field} must be an ISO 8601 time, got "${text.slice(0, 64)}"`), {
       statusCode: 400,
+      field,
     });
   }
   return time;

@@ -64,7 +64,12 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   }
   const status = typeof error.statusCode === "number" && error.statusCode >= 400 ? error.statusCode : 500;
   if (status >= 500) request.log.error({ err: error }, "request failed");
+  const field = (error as { field?: unknown }).field;
   void reply
     .code(status)
-    .send(errorBody(status, status >= 500 ? "Internal error; see the sensor's log" : error.message));
+    .send(
+      status >= 500
+        ? errorBody(status, "Internal error; see the sensor's log")
+        : errorBody(status, error.message, typeof field === "string" ? field : undefined),
+    );
 }

@@ -194,6 +194,16 @@ describe("blocking", () => {
       body: { target: { kind: "device", deviceId: "dev-02000000001" }, expires: "2020-01-01T00:00:00Z" },
     });
     expect(await past.json()).toMatchObject({ statusCode: 400, field: "expires" });
+    const notATime = await fixture.request("/api/v1/blocking", {
+      method: "POST",
+      client,
+      body: { target: { kind: "device", deviceId: "dev-02000000001" }, expires: "next week" },
+    });
+    expect(await notATime.json()).toMatchObject({
+      statusCode: 400,
+      field: "expires",
+      message: 'body.expires must be an ISO 8601 time, got "next week"',
+    });
     const unknownDevice = await fixture.request("/api/v1/blocking", {
       method: "POST",
       client,

@@ -28,9 +28,18 @@ module.exports = {
     },
     {
       name: "platform-imports-only-core",
-      comment: "platform may use core, never a product or the CLI",
+      comment: "platform may use core, never the server, a product or the CLI",
       severity: "error",
       from: { path: "^packages/platform/" },
+      to: {
+        path: "^packages/(cli|server|hardware|desktop|dashboard|asgard)/|@heimdal/(cli|server|hardware|desktop|dashboard|asgard)",
+      },
+    },
+    {
+      name: "server-imports-only-core-and-platform",
+      comment: "the API server may use core and platform; the products and the CLI wire it, never the reverse",
+      severity: "error",
+      from: { path: "^packages/server/" },
       to: {
         path: "^packages/(cli|hardware|desktop|dashboard|asgard)/|@heimdal/(cli|hardware|desktop|dashboard|asgard)",
       },

@@ -9,6 +9,7 @@ export default defineConfig({
     alias: {
       "@heimdal/core": packageSource("core"),
       "@heimdal/platform": packageSource("platform"),
+      "@heimdal/server": packageSource("server"),
     },
   },
   test: {

@@ -8,13 +8,14 @@
 #   libcap2-bin, util-linux          capability checks (setcap, capsh, setpriv)
 #   time                             peak memory of benchmark runs (GNU time)
 #   nftables, curl                   blocking (the sensor's firewall) and interception tests
+#   openssl                          a throw-away certificate for the API server's TLS test
 set -euo pipefail
 
 packages=(
   libpcap-dev g++ make python3
   tcpdump tshark argus-server argus-client
   tcpreplay iproute2 dnsutils iputils-ping netcat-openbsd dnsmasq-base busybox
-  libcap2-bin util-linux procps time
+  libcap2-bin util-linux procps time openssl
   nftables curl
 )
 

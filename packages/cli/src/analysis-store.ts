@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import {
+  alertEvent,
   type BaselineJson,
   type PacketPipeline,
   parseBaselineJson,
@@ -64,7 +65,11 @@ export class AnalysisStore {
       if (baseline) writes.push({ kind: "baseline", deviceId: record.id, baseline: baseline.toJSON() });
     }
     for (const event of pipeline.deviceEvents) writes.push({ kind: "event", event });
-    for (const alert of pipeline.detectionEngine.alerts()) writes.push({ kind: "alert", alert: { ...alert } });
+    for (const alert of pipeline.detectionEngine.alerts()) {
+      writes.push({ kind: "alert", alert: { ...alert } });
+      // In the event log too, so a live client hears of it; equal events are stored once.
+      writes.push({ kind: "event", event: alertEvent("alert_raised", alert) });
+    }
     new SqliteWriteTarget(this.db, this.repositories).apply(writes);
   }
 

@@ -18,6 +18,8 @@ Commands:
   baseline <export|import|versions|rollback> --db FILE …
                      Back up, restore, inspect and roll back learned baselines.
   demo               Generate a small home-network capture and analyze it.
+  serve --db FILE [--port 8080] [--host 127.0.0.1] …
+                     Serve the API (/api/v1) and dashboard from a database (docs/api.md).
   simulate --out FILE [--devices N] [--hours H] [--seed S]
                      Write a simulated home network to a pcap file.
   interfaces         List capture interfaces.
@@ -63,6 +65,10 @@ export async function main(argv: string[]): Promise<number> {
         const { runBaseline } = await import("./commands/baseline.js");
         return await runBaseline(rest);
       }
+      case "serve": {
+        const { runServe } = await import("./commands/serve.js");
+        return await runServe(rest);
+      }
       case "simulate": {
         const { runSimulate } = await import("./commands/simulate.js");
         return await runSimulate(rest);
@@ -89,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       default:
         throw new UsageError(
-          `unknown command "${command}" (commands: analyze, alerts, baseline, demo, simulate, interfaces, intercept, restore-arp, block, unblock)`,
+          `unknown command "${command}" (commands: analyze, alerts, baseline, demo, serve, simulate, interfaces, intercept, restore-arp, block, unblock)`,
         );
     }
   } catch (error) {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { UserSettings } from "@heimdal/core";
 import { createSqliteRepositories, SqliteDatabase } from "@heimdal/platform";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -119,6 +120,31 @@ describe("heimdal analyze --db and heimdal baseline", () => {
       `${id} (acknowledged)`,
     );
     expect(heimdal("alerts", "expected", "--db", db, "alert-nope").stderr).toContain('No stored alert "alert-nope"');
+  });
+
+  it("logs each stored alert as an alert_raised event, and applies exclusions stored by the API", () => {
+    const db = join(scratch, "settings.db");
+    const list = join(scratch, "list-2.txt");
+    writeFileSync(list, "52.89.250.177\n");
+    expect(heimdal("analyze", "--db", db, "--threat-list", list, schlage).status).toBe(0);
+    const stored = snapshot(db);
+    const raised = stored.events.filter((e) => e.event.type === "alert_raised").map((e) => e.event);
+    expect(raised).toContainEqual(
+      expect.objectContaining({ alertType: "threat_intel_match", deviceId: "dev-78db2fdb4348", severity: "critical" }),
+    );
+
+    // What POST /exclusions stores, in a database analyzed afterwards.
+    const other = join(scratch, "settings-2.db");
+    const sqlite = new SqliteDatabase(other);
+    sqlite.open();
+    const settings = new UserSettings(createSqliteRepositories(sqlite).kv);
+    settings.putExclusion({ id: "lock-cloud", comment: "the lock's own cloud", type: "threat_intel_match" });
+    sqlite.close();
+    const report = JSON.parse(
+      heimdal("analyze", "--db", other, "--threat-list", list, "--format", "json", schlage).stdout,
+    );
+    expect(report.alerts.filter((a: { type: string }) => a.type === "threat_intel_match")).toEqual([]);
+    expect(report.exclusionHits).toEqual(expect.arrayContaining([expect.objectContaining({ id: "lock-cloud" })]));
   });
 
   it("refuses a damaged import by naming the field, and imports nothing", () => {

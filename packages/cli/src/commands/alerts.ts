@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { DeviceBaseline, foldExpectedIntoBaseline, parseBaselineJson } from "@heimdal/core";
+import { applyExpectedFeedback } from "@heimdal/core";
 import { AnalysisStore } from "../analysis-store.js";
 import { printable } from "../report-text.js";
 import { UsageError } from "../usage-error.js";
@@ -77,22 +77,12 @@ export async function runAlerts(argv: string[]): Promise<number> {
       }
       case "expected": {
         const id = requireId(positionals);
-        const stored = alerts.get(id);
-        if (!stored) throw new Error(`No stored alert "${id}"`);
-        const alert = stored.alert as StoredAlertShape;
-        if (!alert.deviceId)
-          throw new Error(`Alert "${id}" is about no device of this network; there is no baseline to teach`);
-        const current = store.repositories.baselines.load(alert.deviceId);
-        const baseline = new DeviceBaseline(alert.deviceId);
-        if (current) baseline.merge(parseBaselineJson(current.baseline, `stored baseline of ${alert.deviceId}`));
-        const folded = foldExpectedIntoBaseline(alert, baseline);
-        const version = store.repositories.baselines.save(alert.deviceId, baseline.toJSON());
-        alerts.acknowledge(id, now);
+        const result = applyExpectedFeedback(store.repositories, id, now);
         const what =
-          [...folded.destinations, ...folded.ports].join(", ") ||
+          [...result.destinations, ...result.ports].join(", ") ||
           "nothing new (the alert named no destination or port)";
         process.stdout.write(
-          `device ${alert.deviceId}: ${what} is now expected (baseline version ${version}); ${id} acknowledged\n`,
+          `device ${result.deviceId}: ${what} is now expected (baseline version ${result.version}); ${id} acknowledged\n`,
         );
         return 0;
       }

@@ -8,6 +8,7 @@ import {
   type PacketPipeline,
   parseExclusions,
   parseSensitivity,
+  UserSettings,
 } from "@heimdal/core";
 import { CaptureFileProvider } from "@heimdal/platform";
 import { AnalysisStore } from "../analysis-store.js";
@@ -154,17 +155,23 @@ export function analyzeFiles(
   const { offlineAfterSeconds, databasePath } = options;
   const discovery = offlineAfterSeconds === undefined ? {} : { offlineAfterSeconds };
   const threatIntel = loadThreatLists(options.threatLists ?? []);
-  const pipeline = createPipeline({
-    discovery,
-    detection: {
-      detectors: defaultDetectors({ domains: publicSuffixDomains, threatIntel }),
-      sensitivity: parseSensitivity(options.sensitivity ?? []),
-      exclusions: options.exclusionsPath === undefined ? [] : readExclusions(options.exclusionsPath),
-      ...(options.enforcement && { enforcement: { enabled: true, requester: options.enforcement } }),
-    },
-  });
   const store = databasePath === undefined ? undefined : new AnalysisStore(databasePath);
   try {
+    // Settings the user changed through the API live in the database; the command line's
+    // sensitivity comes after them, so it wins, and its exclusions add to the stored ones.
+    const stored = store === undefined ? undefined : new UserSettings(store.repositories.kv);
+    const pipeline = createPipeline({
+      discovery,
+      detection: {
+        detectors: defaultDetectors({ domains: publicSuffixDomains, threatIntel }),
+        sensitivity: parseSensitivity([...(stored?.sensitivity() ?? []), ...(options.sensitivity ?? [])]),
+        exclusions: [
+          ...(stored?.exclusions() ?? []),
+          ...(options.exclusionsPath === undefined ? [] : readExclusions(options.exclusionsPath)),
+        ],
+        ...(options.enforcement && { enforcement: { enabled: true, requester: options.enforcement } }),
+      },
+    });
     store?.restoreInto(pipeline);
     // One pipeline: learn files fill the device map and the baselines, then the report starts
     // afresh, so they add nothing to it but what is normal.

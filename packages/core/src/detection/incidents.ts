@@ -15,6 +15,9 @@ export interface Incident {
   timeline: { time: number; type: string; severity: Severity; description: string }[];
 }
 
+/** What correlation reads of an alert: enough to correlate stored alerts without their evidence. */
+export type CorrelatedAlert = Pick<Alert, "id" | "type" | "severity" | "deviceId" | "mac" | "time" | "description">;
+
 /**
  * Correlates alerts into incidents: alerts of one device that follow each other within the
  * window form one incident with one timeline and the highest severity, so a new device that
@@ -34,7 +37,7 @@ export class IncidentCorrelator {
     this.listeners.push(listener);
   }
 
-  add(alert: Alert): Incident {
+  add(alert: CorrelatedAlert): Incident {
     const subject = alert.deviceId ?? alert.mac ?? "network";
     let incident = this.open.get(subject);
     const isNew = !incident || alert.time - incident.end > this.windowMs;

@@ -114,6 +114,8 @@ export interface AlertQuery {
   acknowledged?: boolean;
   /** At most this many, newest first (default 100). */
   limit?: number;
+  /** Skip this many of the newest matches first (default 0): pages of a listing. */
+  offset?: number;
 }
 
 export interface AlertRepository<A extends AlertLike = AlertLike> {
@@ -122,6 +124,10 @@ export interface AlertRepository<A extends AlertLike = AlertLike> {
   get(id: string): StoredAlert<A> | undefined;
   /** Matching alerts, newest first. */
   list(query?: AlertQuery): StoredAlert<A>[];
+  /** How many alerts match (limit and offset ignored). */
+  count(query?: AlertQuery): number;
+  /** How many alerts match, per value of one field (alerts of no device count under ""). */
+  countBy(field: "deviceId" | "severity" | "type", query?: AlertQuery): Record<string, number>;
   /** Marks an alert acknowledged at `at` (ms); false when there is no such alert. */
   acknowledge(id: string, at: number): boolean;
 }

@@ -46,12 +46,13 @@ describe("SqliteDatabase", () => {
     expect(versions).toEqual([
       { version: 1, name: "kv", applied_at: 1_700_000_000_000 },
       { version: 2, name: "devices, events, profiles, baselines, alerts", applied_at: 1_700_000_000_000 },
+      { version: 3, name: "alert page indexes", applied_at: 1_700_000_000_000 },
     ]);
     expect(objects).toEqual([
-      "index alerts_device_time",
-      "index alerts_severity_time",
-      "index alerts_time",
-      "index alerts_type_time",
+      "index alerts_device_page",
+      "index alerts_severity_page",
+      "index alerts_time_page",
+      "index alerts_type_page",
       "index devices_mac",
       "index events_device_time",
       "index events_time",
@@ -75,7 +76,9 @@ describe("SqliteDatabase", () => {
     again.open();
     expect(again.run("read", (sql) => sql("SELECT value FROM kv WHERE key = 'k'").pluck().get())).toBe("1");
     again.close();
-    expect(inspect(path).versions.map((v) => (v as { applied_at: number }).applied_at)).toEqual([1, 1]);
+    expect(inspect(path).versions.map((v) => (v as { applied_at: number }).applied_at)).toEqual(
+      MIGRATIONS.map(() => 1),
+    );
   });
 
   it("upgrades a file written at an earlier version, keeping its data", () => {
@@ -85,15 +88,37 @@ describe("SqliteDatabase", () => {
     expect(old.schemaVersion()).toBe(1);
     old.close();
     const current = new SqliteDatabase(path);
-    expect(current.schemaVersion()).toBe(2);
+    expect(current.schemaVersion()).toBe(MIGRATIONS.length);
     expect(current.run("read", (sql) => sql("SELECT count(*) FROM devices").pluck().get())).toBe(0);
     expect(current.run("read", (sql) => sql("SELECT value FROM kv").pluck().get())).toBe('"kept"');
     current.close();
   });
 
+  it("moves version 2's alert indexes to version 3's page indexes, keeping the alerts", () => {
+    const path = newPath();
+    const old = new SqliteDatabase(path, { migrations: MIGRATIONS.slice(0, 2) });
+    old.run("write", (sql) =>
+      sql("INSERT INTO alerts (id, time, type, severity, alert) VALUES ('a1', 5, 'port_scan', 'high', '{}')").run(),
+    );
+    old.close();
+    const current = new SqliteDatabase(path);
+    expect(current.schemaVersion()).toBe(3);
+    expect(current.run("read", (sql) => sql("SELECT id FROM alerts").pluck().all())).toEqual(["a1"]);
+    current.close();
+    expect(inspect(path).objects.filter((o) => o.startsWith("index alerts"))).toEqual([
+      "index alerts_device_page",
+      "index alerts_severity_page",
+      "index alerts_time_page",
+      "index alerts_type_page",
+    ]);
+  });
+
   it("applies migrations all or nothing", () => {
     const path = newPath();
-    const broken = [...MIGRATIONS, { version: 3, name: "broken", sql: "CREATE TABLE t3 (a); CREATE TABLE oops (" }];
+    const broken = [
+      ...MIGRATIONS,
+      { version: MIGRATIONS.length + 1, name: "broken", sql: "CREATE TABLE t3 (a); CREATE TABLE oops (" },
+    ];
     expect(() => new SqliteDatabase(path, { migrations: broken }).open()).toThrow(/incomplete input|syntax error/);
     const raw = new Database(path);
     expect(raw.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'schema_version'").pluck().get()).toBe(0);
@@ -110,7 +135,7 @@ describe("SqliteDatabase", () => {
     raw.prepare("INSERT INTO schema_version VALUES (99, 'future', 0)").run();
     raw.close();
     expect(() => new SqliteDatabase(path).open()).toThrow(
-      `The database "${path}" has schema version 99, newer than this Heimdal knows (2): use the Heimdal that wrote it, or another file`,
+      `The database "${path}" has schema version 99, newer than this Heimdal knows (${MIGRATIONS.length}): use the Heimdal that wrote it, or another file`,
     );
   });
 

@@ -238,6 +238,21 @@ describe("SqliteAlertRepository", () => {
     db.close();
   });
 
+  it("pages with offset and counts matches without paging", () => {
+    const { db, alerts } = seeded();
+    expect(ids(alerts.list({ limit: 2, offset: 1 }))).toEqual(["a3", "a2"]);
+    expect(ids(alerts.list({ offset: 4 }))).toEqual([]);
+    expect(alerts.count()).toBe(4);
+    expect(alerts.count({ deviceId: "dev-0001", limit: 1, offset: 1 })).toBe(2);
+    expect(alerts.count({ severity: ["high", "critical"], from: 2500 })).toBe(1);
+    expect({ ...alerts.countBy("deviceId") }).toEqual({ "dev-0001": 2, "dev-0002": 1, "": 1 });
+    expect({ ...alerts.countBy("severity", { from: 2000 }) }).toEqual({ high: 1, critical: 1, low: 1 });
+    expect(() => alerts.list({ offset: -1 })).toThrow(
+      new RangeError("An offset must be a non-negative integer, got -1"),
+    );
+    db.close();
+  });
+
   it("acknowledges once, keeps the acknowledgement when a replay stores the alert again", () => {
     const { db, alerts } = seeded();
     expect(alerts.acknowledge("a2", 5000)).toBe(true);
@@ -259,16 +274,22 @@ describe("SqliteAlertRepository", () => {
     const plan = (where: string) =>
       (
         db.run("explain", (sql) =>
-          sql(`EXPLAIN QUERY PLAN SELECT alert FROM alerts WHERE ${where} ORDER BY time DESC LIMIT 10`).all(),
+          sql(`EXPLAIN QUERY PLAN SELECT rowid FROM alerts WHERE ${where} ORDER BY time DESC, id DESC LIMIT 10`).all(),
         ) as { detail: string }[]
       )
         .map((row) => row.detail)
         .join("; ");
-    expect(plan("1")).toMatch(/USING INDEX alerts_time/);
-    expect(plan("device_id = 'x'")).toMatch(/USING INDEX alerts_device_time/);
-    expect(plan("type = 'x'")).toMatch(/USING INDEX alerts_type_time/);
-    expect(plan("severity IN (SELECT value FROM json_each('[\"high\"]'))")).toMatch(/USING INDEX alerts_severity_time/);
-    expect(plan("time >= 5 AND time < 10")).toMatch(/USING INDEX alerts_time/);
+    // Covering: a page is chosen from the index alone, without a sort.
+    expect(plan("1")).toMatch(/USING COVERING INDEX alerts_time_page/);
+    expect(plan("acknowledged_at IS NULL")).toMatch(/USING COVERING INDEX alerts_time_page/);
+    expect(plan("device_id = 'x'")).toMatch(/USING COVERING INDEX alerts_device_page/);
+    expect(plan("type = 'x' AND acknowledged_at IS NOT NULL")).toMatch(/USING COVERING INDEX alerts_type_page/);
+    expect(plan("severity IN (SELECT value FROM json_each('[\"high\"]'))")).toMatch(
+      /USING (COVERING )?INDEX alerts_(severity|time)_page/,
+    );
+    expect(plan("time >= 5 AND time < 10")).toMatch(/USING COVERING INDEX alerts_time_page/);
+    for (const where of ["1", "device_id = 'x'", "type = 'x'", "time >= 5"])
+      expect(plan(where)).not.toMatch(/TEMP B-TREE/);
     db.close();
   });
 });

@@ -234,37 +234,37 @@ export class SqliteAlertRepository<A extends AlertLike = AlertLike> implements A
   }
 
   list(query: AlertQuery = {}): StoredAlert<A>[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (query.severity !== undefined) {
-      // One statement whatever the number of severities: they arrive as a JSON array.
-      where.push("severity IN (SELECT value FROM json_each(?))");
-      args.push(JSON.stringify(typeof query.severity === "string" ? [query.severity] : query.severity));
-    }
-    if (query.deviceId !== undefined) {
-      where.push("device_id = ?");
-      args.push(query.deviceId);
-    }
-    if (query.type !== undefined) {
-      where.push("type = ?");
-      args.push(query.type);
-    }
-    if (query.from !== undefined) {
-      where.push("time >= ?");
-      args.push(query.from);
-    }
-    if (query.to !== undefined) {
-      where.push("time < ?");
-      args.push(query.to);
-    }
-    if (query.acknowledged !== undefined) {
-      where.push(query.acknowledged ? "acknowledged_at IS NOT NULL" : "acknowledged_at IS NULL");
-    }
-    args.push(checkLimit(query.limit ?? 100));
-    const text = `SELECT alert, acknowledged_at FROM alerts ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-      ORDER BY time DESC, id DESC LIMIT ?`;
+    const { where, args } = alertFilter(query);
+    const offset = query.offset ?? 0;
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new RangeError(`An offset must be a non-negative integer, got ${offset}`);
+    args.push(checkLimit(query.limit ?? 100), offset);
+    // The page's rows are chosen from an index first, then only they are read: skipping an
+    // offset or sorting matches never carries the alerts' JSON along.
+    const text = `SELECT alert, acknowledged_at FROM alerts WHERE rowid IN (
+        SELECT rowid FROM alerts ${where} ORDER BY time DESC, id DESC LIMIT ? OFFSET ?
+      ) ORDER BY time DESC, id DESC`;
     const rows = this.db.run("list alerts", (sql) => sql(text).all(...args)) as AlertRow[];
     return rows.map((row) => toStoredAlert<A>(row));
+  }
+
+  count(query: AlertQuery = {}): number {
+    const { where, args } = alertFilter(query);
+    const row = this.db.run("count alerts", (sql) => sql(`SELECT count(*) AS n FROM alerts ${where}`).get(...args)) as {
+      n: number;
+    };
+    return row.n;
+  }
+
+  countBy(field: "deviceId" | "severity" | "type", query: AlertQuery = {}): Record<string, number> {
+    const column = { deviceId: "device_id", severity: "severity", type: "type" }[field];
+    const { where, args } = alertFilter(query);
+    const rows = this.db.run(`count alerts by ${field}`, (sql) =>
+      sql(`SELECT coalesce(${column}, '') AS k, count(*) AS n FROM alerts ${where} GROUP BY ${column}`).all(...args),
+    ) as { k: string; n: number }[];
+    const counts: Record<string, number> = Object.create(null);
+    for (const row of rows) counts[row.k] = (counts[row.k] ?? 0) + row.n;
+    return counts;
   }
 
   acknowledge(id: string, at: number): boolean {
@@ -274,6 +274,37 @@ export class SqliteAlertRepository<A extends AlertLike = AlertLike> implements A
     );
     return result.changes > 0;
   }
+}
+
+/** The WHERE clause of a query (empty when it filters nothing) and its arguments. */
+function alertFilter(query: AlertQuery): { where: string; args: unknown[] } {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  if (query.severity !== undefined) {
+    // One statement whatever the number of severities: they arrive as a JSON array.
+    where.push("severity IN (SELECT value FROM json_each(?))");
+    args.push(JSON.stringify(typeof query.severity === "string" ? [query.severity] : query.severity));
+  }
+  if (query.deviceId !== undefined) {
+    where.push("device_id = ?");
+    args.push(query.deviceId);
+  }
+  if (query.type !== undefined) {
+    where.push("type = ?");
+    args.push(query.type);
+  }
+  if (query.from !== undefined) {
+    where.push("time >= ?");
+    args.push(query.from);
+  }
+  if (query.to !== undefined) {
+    where.push("time < ?");
+    args.push(query.to);
+  }
+  if (query.acknowledged !== undefined) {
+    where.push(query.acknowledged ? "acknowledged_at IS NOT NULL" : "acknowledged_at IS NULL");
+  }
+  return { where: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", args };
 }
 
 function toStoredAlert<A>(row: AlertRow): StoredAlert<A & AlertLike> {

@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { ALERT_TYPES, alertEvent, DeviceBaseline, SEVERITIES } from "../../packages/core/dist/index.js";
+import { ALERT_TYPES, alertEvent, DeviceBaseline, DeviceProfile } from "../../packages/core/dist/index.js";
 import { createSqliteRepositories, SqliteDatabase } from "../../packages/platform/dist/index.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");

@@ -8,13 +8,14 @@
 #   libcap2-bin, util-linux          capability checks (setcap, capsh, setpriv)
 #   time                             peak memory of benchmark runs (GNU time)
 #   openssl                          a throw-away certificate for the API server's TLS test
+#   chromium                         the dashboard's end-to-end and XSS tests (playwright-core drives it)
 set -euo pipefail
 
 packages=(
   libpcap-dev g++ make python3
   tcpdump tshark argus-server argus-client
   tcpreplay iproute2 dnsutils iputils-ping netcat-openbsd dnsmasq-base busybox
-  libcap2-bin util-linux procps time openssl
+  libcap2-bin util-linux procps time openssl chromium
 )
 
 missing=()

@@ -45,6 +45,20 @@ module.exports = {
       },
     },
     {
+      name: "dashboard-client-imports-no-heimdal-package",
+      comment: "the dashboard's client code talks to the server over HTTP only, never through its modules",
+      severity: "error",
+      from: { path: "^packages/dashboard/src/app/" },
+      to: { path: "^packages/(?!dashboard/)|@heimdal/" },
+    },
+    {
+      name: "dashboard-client-no-node",
+      comment: "the dashboard's client code runs in a browser: no Node built-in",
+      severity: "error",
+      from: { path: "^packages/dashboard/src/app/" },
+      to: { dependencyTypes: ["core"] },
+    },
+    {
       name: "no-circular",
       severity: "error",
       from: {},

@@ -9,6 +9,7 @@
 #   time                             peak memory of benchmark runs (GNU time)
 #   nftables, curl                   blocking (the sensor's firewall) and interception tests
 #   openssl                          a throw-away certificate for the API server's TLS test
+#   chromium                         the dashboard's end-to-end and XSS tests (playwright-core drives it)
 set -euo pipefail
 
 packages=(
@@ -16,7 +17,7 @@ packages=(
   tcpdump tshark argus-server argus-client
   tcpreplay iproute2 dnsutils iputils-ping netcat-openbsd dnsmasq-base busybox
   libcap2-bin util-linux procps time openssl
-  nftables curl
+  nftables curl chromium
 )
 
 missing=()

@@ -1,0 +1,3 @@
+export function SeverityBadge({ severity }: { severity: string }) {
+  return <span className={`badge severity-${severity}`}>{severity}</span>;
+}

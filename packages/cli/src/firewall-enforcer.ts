@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import type { BlockRule, EnforcementRequester, QuarantineRequest } from "@heimdal/core";
-import { BlockStore, NftablesFirewall, readNeighbours } from "@heimdal/platform";
-import { blockListPath } from "./state-dir.js";
+import { readNeighbours } from "@heimdal/platform";
+import { BlockingService, newBlockId } from "./blocking-service.js";
 
 /**
  * Automatic enforcement (off unless --enforce): a critical incident's quarantine request
@@ -10,12 +9,11 @@ import { blockListPath } from "./state-dir.js";
  */
 export class FirewallEnforcer implements EnforcementRequester {
   readonly rules: BlockRule[] = [];
-  readonly #store: BlockStore;
-  readonly #firewall = new NftablesFirewall();
+  readonly #service: BlockingService;
   readonly #pending: Promise<void>[] = [];
 
   constructor(stateDir: string) {
-    this.#store = new BlockStore(blockListPath(stateDir));
+    this.#service = new BlockingService(stateDir);
   }
 
   requestQuarantine(request: QuarantineRequest): void {
@@ -25,7 +23,7 @@ export class FirewallEnforcer implements EnforcementRequester {
       request.expiresAt === null ? null : new Date(now + (request.expiresAt - request.requestedAt)).toISOString();
     const rule: BlockRule = {
       kind: "device",
-      id: `blk-${randomBytes(4).toString("hex")}`,
+      id: newBlockId(),
       mac: request.mac,
       ips: readNeighbours()
         .filter((n) => n.mac === request.mac)
@@ -35,12 +33,10 @@ export class FirewallEnforcer implements EnforcementRequester {
       createdAt: new Date(now).toISOString(),
       expiresAt,
     };
-    this.#store.add(rule);
     this.rules.push(rule);
     process.stderr.write(`heimdal: quarantined ${rule.mac} until ${expiresAt ?? "lifted"} (${rule.decidedBy})\n`);
     this.#pending.push(
-      this.#firewall.apply(rule, now).catch((error: unknown) => {
-        this.#store.remove((r) => r.id === rule.id);
+      this.#service.add(rule).catch((error: unknown) => {
         process.stderr.write(`heimdal: quarantine of ${rule.mac} failed: ${(error as Error).message}\n`);
       }),
     );

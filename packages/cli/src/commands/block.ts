@@ -1,18 +1,16 @@
-import { randomBytes } from "node:crypto";
-import { resolve4 } from "node:dns/promises";
 import {
   type BlockRule,
   blockingAllowed,
-  blockRuleActive,
   expiryFrom,
   parseProductEdition,
   validateBlockMac,
   validateDestination,
 } from "@heimdal/core";
-import { BlockStore, NftablesFirewall, readNeighbours } from "@heimdal/platform";
+import { readNeighbours } from "@heimdal/platform";
+import { BlockingService, newBlockId, resolveDomain } from "../blocking-service.js";
 import { parseCommandArgs, printHelp } from "../command-args.js";
 import { printable } from "../report-text.js";
-import { blockListPath, stateDir } from "../state-dir.js";
+import { stateDir } from "../state-dir.js";
 import { UsageError } from "../usage-error.js";
 
 const HELP = `Usage:
@@ -92,12 +90,12 @@ export async function runBlock(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv);
   const [what, subject] = positionals;
   if (values.help || what === undefined) return printHelp(HELP);
-  const store = new BlockStore(blockListPath(stateDir(values["state-dir"])));
-  if (what === "list") return listBlocks(store, values.format ?? "text");
+  const service = new BlockingService(stateDir(values["state-dir"]));
+  if (what === "list") return listBlocks(service, values.format ?? "text");
   checkGate(values);
   if (subject === undefined) throw new UsageError(`block ${what} needs a subject (see heimdal block --help)`);
   const common = {
-    id: `blk-${randomBytes(4).toString("hex")}`,
+    id: newBlockId(),
     decidedBy: values.by ?? `user (${process.env.SUDO_USER ?? process.env.USER ?? "command line"})`,
     reason: values.reason ?? "",
     createdAt: new Date().toISOString(),
@@ -117,13 +115,7 @@ export async function runBlock(argv: string[]): Promise<number> {
   } else {
     throw new UsageError(`block: unknown target "${what}" (device, destination or list)`);
   }
-  store.add(rule);
-  try {
-    await new NftablesFirewall().apply(rule, Date.now());
-  } catch (error) {
-    store.remove((r) => r.id === rule.id);
-    throw error;
-  }
+  await service.add(rule);
   process.stdout.write(`${JSON.stringify(rule)}\n`);
   return 0;
 }
@@ -132,7 +124,7 @@ export async function runUnblock(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv);
   const [what, subject] = positionals;
   if (values.help || what === undefined) return printHelp(HELP);
-  const store = new BlockStore(blockListPath(stateDir(values["state-dir"])));
+  const service = new BlockingService(stateDir(values["state-dir"]));
   let match: (rule: BlockRule) => boolean;
   if (what === "device" && subject !== undefined) {
     const mac = usage(() => validateBlockMac(subject, "device"));
@@ -146,18 +138,15 @@ export async function runUnblock(argv: string[]): Promise<number> {
   } else {
     throw new UsageError(`unblock: give a block id (blk-…), "device MAC" or "destination DEST"`);
   }
-  const removed = store.remove(match);
+  const removed = await service.remove(match);
   if (removed.length === 0) throw new Error(`unblock: no block matches "${[what, subject].filter(Boolean).join(" ")}"`);
-  const firewall = new NftablesFirewall();
-  for (const rule of removed) await firewall.remove(rule);
   process.stdout.write(`${JSON.stringify({ unblocked: removed.map((r) => r.id) })}\n`);
   return 0;
 }
 
-function listBlocks(store: BlockStore, format: string): number {
+function listBlocks(service: BlockingService, format: string): number {
   if (format !== "json" && format !== "text") throw new UsageError(`--format must be json or text, got "${format}"`);
-  const now = Date.now();
-  const rules = store.list().map((rule) => ({ ...rule, active: blockRuleActive(rule, now) }));
+  const rules = service.list();
   if (format === "json") {
     process.stdout.write(`${JSON.stringify(rules, null, 2)}\n`);
     return 0;
@@ -172,23 +161,4 @@ function listBlocks(store: BlockStore, format: string): number {
     );
   }
   return 0;
-}
-
-async function resolveDomain(domain: string): Promise<string[]> {
-  try {
-    return await resolve4(domain);
-  } catch (error) {
-    throw new Error(
-      `destination ${domain}: cannot resolve it to IPv4 addresses (${(error as NodeJS.ErrnoException).code})`,
-    );
-  }
-}
-
-/** Puts the recorded, unexpired blocks back into the firewall (after a reboot); returns how many. */
-export async function reapplyBlocks(dir: string): Promise<number> {
-  const now = Date.now();
-  const rules = new BlockStore(blockListPath(dir)).list().filter((r) => blockRuleActive(r, now));
-  const firewall = new NftablesFirewall();
-  for (const rule of rules) await firewall.apply(rule, now);
-  return rules.length;
 }

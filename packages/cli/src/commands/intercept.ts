@@ -20,10 +20,10 @@ import {
   prepareForwarding,
   readNeighbours,
 } from "@heimdal/platform";
+import { BlockingService } from "../blocking-service.js";
 import { parseCommandArgs, printHelp } from "../command-args.js";
 import { arpJournalPath, stateDir, wallClock } from "../state-dir.js";
 import { UsageError } from "../usage-error.js";
-import { reapplyBlocks } from "./block.js";
 import { restoreFromJournal } from "./restore-arp.js";
 
 const HELP = `Usage: heimdal intercept [options]
@@ -120,7 +120,7 @@ export async function runIntercept(argv: string[]): Promise<number> {
   planInterception(network, [], selection); // refuses before any change: no gateway MAC, subnet too large
   const before = prepareForwarding(network.interfaceName);
   emit({ event: "forwarding", interface: network.interfaceName, before });
-  const blocks = await reapplyBlocks(dir);
+  const blocks = await new BlockingService(dir).reapply();
   if (blocks > 0) emit({ event: "blocks-reapplied", count: blocks });
 
   const hosts = new Map<number, number>(); // ip → mac, from ARP and the neighbour table

@@ -1,7 +1,12 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { blockingAllowed, parseProductEdition } from "@heimdal/core";
 import { ApiServer, type ApiServerOptions } from "@heimdal/server";
+import { AnalysisStore } from "../analysis-store.js";
+import { ApiBlockingController } from "../api-blocking-controller.js";
+import { BlockingService } from "../blocking-service.js";
+import { stateDir } from "../state-dir.js";
 import { UsageError } from "../usage-error.js";
 
 const HELP = `Usage: heimdal serve --db FILE [options]
@@ -18,6 +23,11 @@ Serves the sensor's API (/api/v1) and dashboard from the database that
   --tls-cert F --tls-key F serve HTTPS (cookies are then Secure)
   --secure-cookies         mark cookies Secure on plain HTTP (TLS ends at a proxy in front)
   --localhost-no-login     clients on this machine need no password (desktop use)
+  --blocking               let the API block devices and destinations through nftables
+                           (CAP_NET_ADMIN; see docs/interception.md), if the edition allows it
+  --edition E              hardware (default), desktop-free, desktop-pro, desktop-enterprise;
+                           also $HEIMDAL_EDITION. desktop-free never blocks
+  --state-dir DIR          where the block list lives (default $HEIMDAL_STATE_DIR or /var/lib/heimdal)
 
 Documentation: docs/api.md`;
 
@@ -38,6 +48,9 @@ export async function runServe(argv: string[]): Promise<number> {
         "tls-key": { type: "string" },
         "secure-cookies": { type: "boolean" },
         "localhost-no-login": { type: "boolean" },
+        blocking: { type: "boolean" },
+        edition: { type: "string" },
+        "state-dir": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     }));
@@ -70,6 +83,20 @@ export async function runServe(argv: string[]): Promise<number> {
   if ((cert === undefined) !== (key === undefined)) throw new UsageError("--tls-cert and --tls-key go together");
   if (cert !== undefined && key !== undefined) options.tls = { cert: readFileSync(cert), key: readFileSync(key) };
 
+  if (values.blocking === true) {
+    const edition = parseProductEdition(
+      (values.edition as string | undefined) ?? process.env.HEIMDAL_EDITION ?? "hardware",
+      "--edition",
+    );
+    if (!blockingAllowed(edition)) {
+      throw new Error(`--blocking: the ${edition} edition shows devices and alerts but never blocks (Pro and above)`);
+    }
+    const devices = new AnalysisStore(db);
+    options.blocking = new ApiBlockingController(
+      new BlockingService(stateDir(values["state-dir"] as string | undefined)),
+      () => devices.repositories.devices.list(),
+    );
+  }
   const server = new ApiServer(options);
   const started = await server.start();
   process.stdout.write(`heimdal: serving ${started.url} (database ${db})\n`);

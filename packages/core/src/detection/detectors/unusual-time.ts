@@ -166,7 +166,7 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
 }
 
 /** "08–22 h" style ranges of the usual hours. */
-function describeHours(hours: number[]): string {
+function describeHours(hours: readonly number[]): string {
   if (hours.length === 0) return "at no regular hour";
   const ranges: string[] = [];
   let start = hours[0]!;

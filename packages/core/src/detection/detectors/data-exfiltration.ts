@@ -1,3 +1,4 @@
+import type { DeviceBaseline } from "../../baseline/device-baseline.js";
 import type { DeviceState } from "../../discovery/device-map.js";
 import type { DeviceType } from "../../discovery/device-record.js";
 import type { FlowRecord } from "../../flow/flow-record.js";
@@ -37,8 +38,12 @@ const TYPE_FACTOR: Partial<Record<DeviceType, number>> = {
 };
 
 interface Counter {
-  ip: string;
-  port: string;
+  /** The remote address and service, formatted only when judged (most counters never are). */
+  ipVersion: number;
+  ip4: number;
+  ip6: Uint32Array | undefined;
+  protocol: number;
+  port: number;
   up: number;
   down: number;
   firstUs: number;
@@ -49,7 +54,27 @@ interface Counter {
   raisedRank: number;
 }
 
+/** A device's counters, and its threshold as last computed (kept while what it reads holds). */
+interface DeviceCounters {
+  byAddress: Map<number, Counter>;
+  /** The threshold reads the baseline's local hour and the UTC day, the baseline and the type. */
+  thresholdHour: number;
+  thresholdDay: number;
+  thresholdBaseline: DeviceBaseline | undefined;
+  thresholdRevision: number;
+  thresholdType: DeviceType | undefined;
+  threshold: number;
+}
+
 const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
+
+function ipOf(c: Counter): string {
+  return c.ip6 === undefined ? formatIpv4(c.ip4) : formatIp(c.ip6);
+}
+
+function portOf(c: Counter): string {
+  return `${c.protocol === 6 ? "tcp" : c.protocol === 17 ? "udp" : `ip-${c.protocol}`}/${c.port}`;
+}
 
 /** A number standing for an address: the IPv4 value, or an FNV-style mix of the IPv6 words. */
 function addressKey(ipVersion: number, v4: number, words: Uint32Array): number {
@@ -67,9 +92,35 @@ function addressKey(ipVersion: number, v4: number, words: Uint32Array): number {
  * threshold, not at the next 15-minute batch (Firewalla) or when the flow ends (Slips).
  */
 export function dataExfiltrationDetector(context: DetectorContext): Detector {
-  const counters = new Map<DeviceState, Map<number, Counter>>();
+  const counters = new Map<DeviceState, DeviceCounters>();
   const prevalence = new DestinationPrevalence();
   let lastSweepUs = 0;
+  /** No counter was last touched before this: the sweep has nothing to drop until it is a window old. */
+  let oldestLastUs = Number.POSITIVE_INFINITY;
+
+  /** thresholdFor, recomputed only when the hour, the day, the baseline or the device's type changed. */
+  const cachedThreshold = (state: DeviceState, mine: DeviceCounters, nowUs: number): number => {
+    const baseline = context.profiles.baseline(state.id);
+    const revision = baseline?.revision ?? -1;
+    const nowMs = nowUs / 1000;
+    const hour = Math.floor((nowMs + (baseline?.utcOffsetMinutes ?? 0) * 60_000) / 3_600_000);
+    const day = Math.floor(nowMs / 86_400_000);
+    if (
+      mine.thresholdHour !== hour ||
+      mine.thresholdDay !== day ||
+      mine.thresholdBaseline !== baseline ||
+      mine.thresholdRevision !== revision ||
+      mine.thresholdType !== state.type.value
+    ) {
+      mine.threshold = thresholdFor(state, nowUs);
+      mine.thresholdHour = hour;
+      mine.thresholdDay = day;
+      mine.thresholdBaseline = baseline;
+      mine.thresholdRevision = revision;
+      mine.thresholdType = state.type.value;
+    }
+    return mine.threshold;
+  };
 
   /** Bytes a window must carry before it is judged, for this device now. Monotone in sensitivity. */
   const thresholdFor = (state: DeviceState, nowUs: number): number => {
@@ -93,7 +144,9 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
       return;
     }
     const nowMs = nowUs / 1000;
-    const destination = context.profiles.destinationOf(c.ip);
+    const ip = ipOf(c);
+    const port = portOf(c);
+    const destination = context.profiles.destinationOf(ip);
     const baseline = context.profiles.baseline(state.id);
     const known = knownDays(baseline, destination, nowMs);
     const others = prevalence.others(destination, state.id);
@@ -122,11 +175,11 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
       key: `${state.id}|${destination}`,
       description: `This device sent ${megabytes} MB to ${destination}, a place it has never talked to, far more than it usually uploads.`,
       normal: `${describeNormal(baseline, nowMs)} Uploads up to ${Math.round(c.threshold / MB)} MB in 15 minutes are within its normal.`,
-      observed: `${megabytes} MB up and ${Math.round(c.down / 1e5) / 10} MB down with ${destination} (${c.port}) in ${Math.round(seconds)} s.`,
+      observed: `${megabytes} MB up and ${Math.round(c.down / 1e5) / 10} MB down with ${destination} (${port}) in ${Math.round(seconds)} s.`,
       evidence: {
         destination,
-        address: c.ip,
-        port: c.port,
+        address: ip,
+        port,
         bytesUp: c.up,
         bytesDown: c.down,
         seconds: Math.round(seconds),
@@ -139,21 +192,33 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
   };
 
   const counterFor = (state: DeviceState, key: number, p: DecodedPacket): Counter => {
-    let byAddress = counters.get(state);
-    if (!byAddress) {
-      byAddress = new Map();
-      counters.set(state, byAddress);
+    let mine = counters.get(state);
+    if (!mine) {
+      mine = {
+        byAddress: new Map(),
+        thresholdHour: Number.NaN,
+        thresholdDay: Number.NaN,
+        thresholdBaseline: undefined,
+        thresholdRevision: Number.NaN,
+        thresholdType: undefined,
+        threshold: 0,
+      };
+      counters.set(state, mine);
     }
+    const byAddress = mine.byAddress;
     let c = byAddress.get(key);
     if (c === undefined || p.timestampUs - c.firstUs > WINDOW_US) {
       if (c === undefined && byAddress.size >= COUNTERS_PER_DEVICE) {
         const oldest = byAddress.keys().next().value;
         if (oldest !== undefined) byAddress.delete(oldest);
       }
-      const threshold = thresholdFor(state, p.timestampUs);
+      const threshold = cachedThreshold(state, mine, p.timestampUs);
       c = {
-        ip: p.ipVersion === 4 ? formatIpv4(p.dstIp4) : formatIp(p.dstAddress),
-        port: `${p.protocol === 6 ? "tcp" : p.protocol === 17 ? "udp" : `ip-${p.protocol}`}/${p.dstPort}`,
+        ipVersion: p.ipVersion,
+        ip4: p.dstIp4,
+        ip6: p.ipVersion === 4 ? undefined : Uint32Array.from(p.dstAddress),
+        protocol: p.protocol,
+        port: p.dstPort,
         up: 0,
         down: 0,
         firstUs: p.timestampUs,
@@ -179,12 +244,13 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
         const c = counterFor(sender, addressKey(p.ipVersion, p.dstIp4, p.dstAddress), p);
         c.up += p.wireLength;
         c.lastUs = p.timestampUs;
+        if (c.lastUs < oldestLastUs) oldestLastUs = c.lastUs;
         if (c.up >= c.nextCheck && !context.isSensor(sender.mac)) judge(sender, c, p.timestampUs);
       } else if (sender.role === "gateway") {
         // Download: the gateway forwarding the internet's answer to a device we count for.
         const state = context.devices.get(p.dstMac);
         if (state === undefined) return;
-        const c = counters.get(state)?.get(addressKey(p.ipVersion, p.srcIp4, p.srcAddress));
+        const c = counters.get(state)?.byAddress.get(addressKey(p.ipVersion, p.srcIp4, p.srcAddress));
         if (c !== undefined) c.down += p.wireLength;
       }
     },
@@ -196,10 +262,17 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
     tick(nowUs: number) {
       if (nowUs - lastSweepUs < 60e6) return;
       lastSweepUs = nowUs;
-      for (const [state, byAddress] of counters) {
-        for (const [key, c] of byAddress) if (nowUs - c.lastUs > WINDOW_US) byAddress.delete(key);
+      // Ticks come every second of packet time: walk the counters only when one can be stale.
+      if (nowUs - oldestLastUs <= WINDOW_US) return;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const [state, { byAddress }] of counters) {
+        for (const [key, c] of byAddress) {
+          if (nowUs - c.lastUs > WINDOW_US) byAddress.delete(key);
+          else if (c.lastUs < oldest) oldest = c.lastUs;
+        }
         if (byAddress.size === 0) counters.delete(state);
       }
+      oldestLastUs = oldest;
     },
   };
 }

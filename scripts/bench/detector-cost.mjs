@@ -2,16 +2,18 @@
 // Cost of each detector on top of the pipeline (issue 5: none above 10 % of throughput).
 //
 // Why it is measured this way: the development machine has 2 shared cores, and a neighbour's
-// test run slows a whole run down by 2–5× (CPU time too: the slowdown is below us), so runs
-// timed one after the other differ by more than the costs measured. Here the pipeline alone
-// (A) and the pipeline with one detector (B) process the same batches of 256 packets in turn,
-// A then B, B then A, each batch timed: both see the same load within a millisecond, and the
-// cost of a pass is B's time over A's − 1. Packets are read into memory first (reading is
-// not the pipeline). Each detector runs in its own child process, so no detector's JIT state
-// or garbage reaches another's figure. The figure is the median over passes, with the
-// interquartile range as its spread.
+// test run slows whole runs down by 2–5× in bursts (CPU time too: the slowdown is below us, in
+// the host), so the time of a run says more about the neighbour than about the detector.
+// Instead each configuration runs alone in its own process, over packets read into memory
+// first (reading is not the pipeline), in batches of 256 packets; every batch is timed, and
+// a configuration's time is the sum over batches of each batch's fastest time over the passes:
+// a burst of load slows some batches of some passes, rarely the same batch in every pass.
+// Allocation still counts (a collection that every pass pays lands in every pass).
+// Processes alternate, pipeline alone then with the detector, then the other way round; the
+// cost of a round is with/alone − 1 and the table shows the median of the rounds and their
+// range. A detector that does nothing is measured too: its row is the method's floor.
 //
-//   node --expose-gc scripts/bench/detector-cost.mjs [--passes N] FILE
+//   node --expose-gc scripts/bench/detector-cost.mjs [--rounds R] [--passes P] FILE
 import { spawnSync } from "node:child_process";
 import { closeSync, openSync, readSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -31,16 +33,19 @@ const option = (name, fallback) => {
   return args.splice(at, 2)[1];
 };
 const child = option("--child", undefined);
-const passes = Number(option("--passes", "15"));
+const rounds = Number(option("--rounds", "3"));
+const passes = Number(option("--passes", "12"));
 const file = args[0];
 if (!file) {
-  console.error("usage: detector-cost.mjs [--passes N] FILE");
+  console.error("usage: detector-cost.mjs [--rounds R] [--passes P] FILE");
   process.exit(2);
 }
 const WARM_UP_PASSES = 3;
 const BATCH = 256;
 
 const factories = defaultDetectors();
+/** The control: a detector that looks at every packet and does nothing. */
+const idle = () => ({ type: "(does nothing)", onPacket() {} });
 
 /** The detector's alert type, from a throwaway instance (the factory's name is not it). */
 function typeOf(factory) {
@@ -85,67 +90,31 @@ function loadBatches() {
 
 function runChild() {
   const classifier = createDefaultClassifier();
-  const detectors = child === "all" ? factories : [factories[Number(child)]];
+  const detectors =
+    child === "none" ? [] : child === "all" ? factories : child === "idle" ? [idle] : [factories[Number(child)]];
   const batches = loadBatches();
   const packets = batches.reduce((n, b) => n + b.count, 0);
-  const pipeline = (withDetectors) =>
-    new PacketPipeline({ classifier, vendors: NO_VENDORS, detection: { detectors: withDetectors ? detectors : [] } });
-  /** One pass over the capture by A and B in turn; seconds spent by each. */
-  // Fastest time of each batch (and of finish) over the passes, for A and B.
-  const slots = batches.length + 1;
-  const fastestA = new Float64Array(slots).fill(Number.POSITIVE_INFINITY);
-  const fastestB = new Float64Array(slots).fill(Number.POSITIVE_INFINITY);
-  const pass = () => {
+  // The last slot is finish(): flows still open are reported there.
+  const fastest = new Float64Array(batches.length + 1).fill(Number.POSITIVE_INFINITY);
+  const totals = [];
+  for (let pass = 0; pass < WARM_UP_PASSES + passes; pass++) {
+    // A clean heap for every pass, so a pass does not pay for the garbage of the one before.
     globalThis.gc?.();
-    const a = pipeline(false);
-    const b = pipeline(true);
-    let ta = 0;
-    let tb = 0;
-    const note = (i, da, db) => {
-      ta += da;
-      tb += db;
-      if (da < fastestA[i]) fastestA[i] = da;
-      if (db < fastestB[i]) fastestB[i] = db;
-    };
-    for (let i = 0; i < batches.length; i++) {
-      const batch = batches[i];
-      if (i % 2 === 0) {
-        const t0 = performance.now();
-        a.processBatch(batch);
-        const t1 = performance.now();
-        b.processBatch(batch);
-        note(i, t1 - t0, performance.now() - t1);
-      } else {
-        const t0 = performance.now();
-        b.processBatch(batch);
-        const t1 = performance.now();
-        a.processBatch(batch);
-        note(i, performance.now() - t1, t1 - t0);
-      }
+    const pipeline = new PacketPipeline({ classifier, vendors: NO_VENDORS, detection: { detectors } });
+    const counted = pass >= WARM_UP_PASSES;
+    let total = 0;
+    for (let i = 0; i <= batches.length; i++) {
+      const t0 = performance.now();
+      if (i < batches.length) pipeline.processBatch(batches[i]);
+      else pipeline.finish();
+      const ms = performance.now() - t0;
+      total += ms;
+      if (counted && ms < fastest[i]) fastest[i] = ms;
     }
-    const t0 = performance.now();
-    a.finish();
-    const t1 = performance.now();
-    b.finish();
-    note(batches.length, t1 - t0, performance.now() - t1);
-    return { a: ta / 1000, b: tb / 1000 };
-  };
-  for (let i = 0; i < WARM_UP_PASSES; i++) pass();
-  fastestA.fill(Number.POSITIVE_INFINITY);
-  fastestB.fill(Number.POSITIVE_INFINITY);
-  const results = [];
-  for (let i = 0; i < passes; i++) results.push(pass());
-  const sum = (xs) => xs.reduce((s, x) => s + x, 0) / 1000;
-  const fastest = { a: sum(fastestA), b: sum(fastestB) };
-  process.stdout.write(`${JSON.stringify({ packets, passes: results, fastest })}\n`);
-}
-
-function quantile(values, q) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  const hi = Math.ceil(at);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+    if (counted) totals.push(total / 1000);
+  }
+  const seconds = fastest.reduce((s, ms) => s + ms, 0) / 1000;
+  process.stdout.write(`${JSON.stringify({ packets, seconds, totals })}\n`);
 }
 
 function measure(which) {
@@ -158,36 +127,52 @@ function measure(which) {
   return JSON.parse(r.stdout.trim().split("\n").at(-1));
 }
 
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 const percent = (x) => `${(x * 100).toFixed(1)} %`;
+
+/** Rounds of alone/with in alternating order; the time of each and the cost of each round. */
+function compare(which) {
+  const alone = [];
+  const withIt = [];
+  let packets = 0;
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? ["none", which] : [which, "none"];
+    for (const config of order) {
+      const result = measure(config);
+      packets = result.packets;
+      (config === "none" ? alone : withIt).push(result.seconds);
+    }
+  }
+  const costs = alone.map((a, r) => withIt[r] / a - 1);
+  return { packets, alone, withIt, costs };
+}
 
 function runParent() {
   const rows = [];
-  for (let i = 0; i < factories.length; i++) {
-    const { passes: timed, fastest } = measure(i);
-    const costs = timed.map((p) => p.b / p.a - 1);
+  const row = (name, { costs }) =>
     rows.push({
-      detector: typeOf(factories[i]),
-      cost: percent(quantile(costs, 0.5)),
-      "spread (IQR)": `${percent(quantile(costs, 0.25))} … ${percent(quantile(costs, 0.75))}`,
-      "undisturbed cost": percent(fastest.b / fastest.a - 1),
+      detector: name,
+      "cost (median)": percent(median(costs)),
+      "range over rounds": `${percent(Math.min(...costs))} … ${percent(Math.max(...costs))}`,
     });
-  }
-  const all = measure("all");
+  row("(does nothing: the method's floor)", compare("idle"));
+  for (let i = 0; i < factories.length; i++) row(typeOf(factories[i]), compare(i));
+  const all = compare("all");
   const mpps = (seconds) => (all.packets / seconds / 1e6).toFixed(2);
-  const alone = quantile(
-    all.passes.map((p) => p.a),
-    0.5,
-  );
-  const together = quantile(
-    all.passes.map((p) => p.b),
-    0.5,
-  );
   const name = file.split("/").pop();
-  console.log(`\n## Cost per detector on ${name} (${all.packets} packets, median of ${passes} interleaved passes)\n`);
+  console.log(
+    `\n## Cost per detector on ${name} (${all.packets} packets; ${rounds} rounds of one process each, ` +
+      `per-batch fastest of ${passes} passes)\n`,
+  );
   console.table(rows);
   console.log(
-    `pipeline alone: ${mpps(alone)} Mpps; with all ${factories.length} detectors: ${mpps(together)} Mpps ` +
-      `(median seconds per pass ${alone.toFixed(3)} and ${together.toFixed(3)}; reading excluded)`,
+    `pipeline alone: ${mpps(median(all.alone))} Mpps; with all ${factories.length} detectors: ` +
+      `${mpps(median(all.withIt))} Mpps (${percent(median(all.costs))} on top; reading excluded)`,
   );
 }
 

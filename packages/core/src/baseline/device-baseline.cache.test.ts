@@ -73,48 +73,72 @@ function derived(baseline: DeviceBaseline, at: number) {
 }
 
 describe("baseline caches", () => {
-  it("answer as a baseline rebuilt from scratch does, whatever changed in between", () => {
+  it("revisionBefore moves when a purge drops an earlier day", () => {
+    const baseline = new DeviceBaseline("d", { ...DEFAULT_BASELINE_OPTIONS, retentionDays: 4 });
+    baseline.addConnection(connection(MONDAY, 1000, "a.com", 443));
+    baseline.addConnection(connection(MONDAY + 3 * DAY, 1000, "a.com", 443));
+    const day = Math.floor(MONDAY / DAY) + 5;
+    const revision = baseline.revisionBefore(day);
+    baseline.purge(MONDAY + 4 * DAY);
+    expect(baseline.toJSON().days).toHaveLength(1);
+    expect(baseline.revisionBefore(day)).not.toBe(revision);
+  });
+
+  it("answer as a baseline rebuilt from scratch does; revisionBefore moves with every change to earlier days", () => {
     fc.assert(
-      fc.property(fc.array(step, { maxLength: 60 }), fc.constantFrom(0, 120, -300), (steps, utcOffsetMinutes) => {
-        const options = { ...DEFAULT_BASELINE_OPTIONS, utcOffsetMinutes };
-        const baseline = new DeviceBaseline("d", options);
-        for (const s of steps) {
-          if (s.kind === "connection") baseline.addConnection(connection(s.at, s.bytes, s.destination, s.port));
-          else if (s.kind === "purge") baseline.purge(s.at);
-          else if (s.kind === "golden")
-            baseline.addGolden({ source: "test", destinations: [s.destination], ports: [] });
-          else if (s.kind === "merge") {
-            const day = Math.floor(MONDAY / DAY) + s.day;
-            baseline.merge({
-              schema: 1,
-              deviceId: "d",
-              utcOffsetMinutes,
-              golden: [],
-              days: [
-                {
-                  day,
-                  bytesUp: s.connections * 1000,
-                  bytesDown: 0,
-                  connections: s.connections,
-                  hourly: Array.from({ length: 24 }, (_, h) => (h === s.day % 24 ? s.connections * 1000 : 0)),
-                  destinations: { "a.com": { bytes: 1000, connections: s.connections } },
-                  ports: { "tcp/443": s.connections },
-                  other: { bytes: 0, connections: 0 },
-                },
-              ],
-            });
-          } else {
-            // The cached answers, asked twice, against a fresh baseline with the same days.
-            const fresh = new DeviceBaseline("d", options);
-            fresh.merge(baseline.toJSON());
-            const expected = derived(fresh, s.at);
-            expect(derived(baseline, s.at)).toEqual(expected);
-            expect(derived(baseline, s.at + HOUR)).toEqual(derived(fresh, s.at + HOUR));
-            expect(derived(baseline, s.at)).toEqual(expected);
+      fc.property(
+        fc.array(step, { maxLength: 60 }),
+        fc.constantFrom(0, 120, -300),
+        // A short retention too, so that purges drop days within the ten days.
+        fc.constantFrom({ windowDays: 7, retentionDays: 30 }, { windowDays: 3, retentionDays: 4 }),
+        (steps, utcOffsetMinutes, days) => {
+          const options = { ...DEFAULT_BASELINE_OPTIONS, ...days, utcOffsetMinutes };
+          const baseline = new DeviceBaseline("d", options);
+          const history = new Map<number, { revision: number; days: string }>();
+          for (const s of steps) {
+            if (s.kind === "connection") baseline.addConnection(connection(s.at, s.bytes, s.destination, s.port));
+            else if (s.kind === "purge") baseline.purge(s.at);
+            else if (s.kind === "golden")
+              baseline.addGolden({ source: "test", destinations: [s.destination], ports: [] });
+            else if (s.kind === "merge") {
+              const day = Math.floor(MONDAY / DAY) + s.day;
+              baseline.merge({
+                schema: 1,
+                deviceId: "d",
+                utcOffsetMinutes,
+                golden: [],
+                days: [
+                  {
+                    day,
+                    bytesUp: s.connections * 1000,
+                    bytesDown: 0,
+                    connections: s.connections,
+                    hourly: Array.from({ length: 24 }, (_, h) => (h === s.day % 24 ? s.connections * 1000 : 0)),
+                    destinations: { "a.com": { bytes: 1000, connections: s.connections } },
+                    ports: { "tcp/443": s.connections },
+                    other: { bytes: 0, connections: 0 },
+                  },
+                ],
+              });
+            } else {
+              // revisionBefore(day) holding means no day before it changed.
+              const day = Math.floor(s.at / DAY);
+              const before = JSON.stringify(baseline.toJSON().days.filter((d) => d.day < day));
+              const seen = history.get(day);
+              if (seen !== undefined && seen.revision === baseline.revisionBefore(day)) expect(before).toBe(seen.days);
+              history.set(day, { revision: baseline.revisionBefore(day), days: before });
+              // The cached answers, asked twice, against a fresh baseline with the same days.
+              const fresh = new DeviceBaseline("d", options);
+              fresh.merge(baseline.toJSON());
+              const expected = derived(fresh, s.at);
+              expect(derived(baseline, s.at)).toEqual(expected);
+              expect(derived(baseline, s.at + HOUR)).toEqual(derived(fresh, s.at + HOUR));
+              expect(derived(baseline, s.at)).toEqual(expected);
+            }
           }
-        }
-      }),
-      { numRuns: 300 },
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 });

@@ -112,6 +112,9 @@ export class DeviceBaseline {
   private summaryCache: { today: number; summary: BaselineSummary } | undefined;
   private expectation: { today: number; hour: number; value: Expectation } | undefined;
   private revisionValue = 0;
+  /** Revision of the latest change to each day, and the latest of days purged since. */
+  private readonly dayRevisions = new Map<number, number>();
+  private purgedRevision = 0;
 
   constructor(
     readonly deviceId: string,
@@ -126,6 +129,16 @@ export class DeviceBaseline {
   /** Grows with every change: what a caller derived from the baseline holds while it stays. */
   get revision(): number {
     return this.revisionValue;
+  }
+
+  /**
+   * The revision of the latest change to a day before `day` (in the baseline's days): a figure
+   * read only from earlier days holds while this stays, however much today changes.
+   */
+  revisionBefore(day: number): number {
+    let latest = this.purgedRevision;
+    for (const [d, revision] of this.dayRevisions) if (d < day && revision > latest) latest = revision;
+    return latest;
   }
 
   addConnection(c: DeviceConnection): void {
@@ -173,6 +186,11 @@ export class DeviceBaseline {
       if (day > oldest) continue;
       this.days.delete(day);
       this.changedDays(day);
+    }
+    for (const [day, revision] of this.dayRevisions) {
+      if (day > oldest) continue;
+      this.dayRevisions.delete(day);
+      if (revision > this.purgedRevision) this.purgedRevision = revision;
     }
   }
 
@@ -344,6 +362,7 @@ export class DeviceBaseline {
    */
   private changed(day: number): void {
     this.revisionValue++;
+    if (Number.isFinite(day)) this.dayRevisions.set(day, this.revisionValue);
     this.summaryCache = undefined;
     if (this.expectation !== undefined && day < this.expectation.today) this.expectation = undefined;
   }

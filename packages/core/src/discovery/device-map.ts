@@ -40,6 +40,11 @@ type FingerprintValue = Exclude<keyof DeviceFingerprint, FingerprintList>;
 /** Mutable state behind one DeviceRecord. */
 export interface DeviceState {
   id: string;
+  /**
+   * The device's number in its map, 0, 1, 2 … in order of creation and never reused: per-packet
+   * consumers (detectors) keep per-device state in arrays indexed by it instead of hashing.
+   */
+  readonly slot: number;
   mac: number;
   macs: number[];
   role: DeviceRole;
@@ -87,6 +92,12 @@ const RECLASSIFY_US = 30e6;
  */
 export class DeviceMap {
   private readonly byMac = new Map<number, DeviceState>();
+  /**
+   * The last MAC get() was asked for, and its answer: detectors ask for each packet's receiver,
+   * packets come in runs, and a MAC is a 48-bit key Map hashes slowly. Reset by every byMac change.
+   */
+  private lastMac = Number.NaN;
+  private lastState: DeviceState | undefined;
   /** Latest owner of each local address (addresses move between devices over time). */
   private readonly byIp = new Map<string, DeviceState>();
   private readonly states: DeviceState[] = [];
@@ -148,7 +159,11 @@ export class DeviceMap {
 
   /** The state of a MAC, if it was ever seen. */
   get(mac: number): DeviceState | undefined {
-    return this.byMac.get(mac);
+    if (mac === this.lastMac) return this.lastState;
+    const state = this.byMac.get(mac);
+    this.lastMac = mac;
+    this.lastState = state;
+    return state;
   }
 
   addAddress(state: DeviceState, ip: string, timestampUs: number): void {
@@ -290,6 +305,7 @@ export class DeviceMap {
       if (mac === undefined || macs.some((m) => this.byMac.has(m))) continue;
       const state: DeviceState = {
         id: record.id,
+        slot: this.states.length,
         mac,
         macs,
         role: this.sensorMacs.has(mac) ? "sensor" : record.role,
@@ -314,6 +330,7 @@ export class DeviceMap {
         pending: [],
       };
       for (const m of macs) this.byMac.set(m, state);
+      this.lastMac = Number.NaN;
       for (const ip of state.addresses.keys()) this.byIp.set(ip, state);
       if (state.role === "gateway") this.explicitGateway = true;
       this.states.push(state);
@@ -338,6 +355,7 @@ export class DeviceMap {
     const state: DeviceState = {
       // Derived from the first MAC, so the same device has the same id in every run and database.
       id: `dev-${formatMac(mac).replaceAll(":", "")}`,
+      slot: this.states.length,
       mac,
       macs: [mac],
       role: this.sensorMacs.has(mac) ? "sensor" : this.gatewayMacs.has(mac) ? "gateway" : "device",
@@ -362,6 +380,7 @@ export class DeviceMap {
       pending: [],
     };
     this.byMac.set(mac, state);
+    this.lastMac = Number.NaN;
     this.states.push(state);
     return state;
   }
@@ -392,6 +411,7 @@ export class DeviceMap {
     best.lastSeenUs = Math.max(best.lastSeenUs, state.lastSeenUs);
     best.dirty = true;
     this.byMac.set(state.mac, best);
+    this.lastMac = Number.NaN;
     for (const ip of state.addresses.keys()) this.byIp.set(ip, best);
     this.states.splice(this.states.indexOf(state), 1);
     if (!best.online) {

@@ -113,6 +113,34 @@ describe("IPv4 addresses", () => {
     );
   });
 
+  it("parses exactly what the split-and-match definition accepts (property)", () => {
+    // The definition the character parser replaced: four parts of 1–3 ASCII digits, each ≤ 255.
+    const definition = (text: string): number | undefined => {
+      const parts = text.split(".");
+      if (parts.length !== 4) return undefined;
+      let value = 0;
+      for (const part of parts) {
+        if (!/^\d{1,3}$/.test(part)) return undefined;
+        const n = Number(part);
+        if (n > 255) return undefined;
+        value = value * 256 + n;
+      }
+      return value;
+    };
+    const quadLike = fc
+      .array(fc.oneof(fc.stringMatching(/^[0-9]{0,4}$/), fc.constantFrom("", "x", "٣", " 1", "+1")), {
+        minLength: 1,
+        maxLength: 6,
+      })
+      .map((parts) => parts.join("."));
+    fc.assert(
+      fc.property(fc.oneof(quadLike, fc.string(), fc.string({ unit: "grapheme" })), (text) => {
+        expect(parseIpv4(text)).toBe(definition(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("knows the LAN ranges at their edges", () => {
     const cases: [string, boolean][] = [
       ["9.255.255.255", false],

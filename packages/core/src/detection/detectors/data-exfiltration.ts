@@ -76,9 +76,13 @@ function portOf(c: Counter): string {
   return `${c.protocol === 6 ? "tcp" : c.protocol === 17 ? "udp" : `ip-${c.protocol}`}/${c.port}`;
 }
 
-/** A number standing for an address: the IPv4 value, or an FNV-style mix of the IPv6 words. */
+/**
+ * A number standing for an address: the IPv4 value as a signed 32-bit integer (a small integer
+ * to V8, which Map hashes fast; public addresses are above 2^31), or an FNV-style mix of the
+ * IPv6 words.
+ */
 function addressKey(ipVersion: number, v4: number, words: Uint32Array): number {
-  if (ipVersion === 4) return v4;
+  if (ipVersion === 4) return v4 | 0;
   let h = 0x811c9dc5;
   for (let i = 0; i < 4; i++) h = Math.imul(h ^ words[i]!, 0x01000193) >>> 0;
   // Above 2^32 so IPv6 keys never meet IPv4 ones.
@@ -101,10 +105,11 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
   /** thresholdFor, recomputed only when the hour, the day, the baseline or the device's type changed. */
   const cachedThreshold = (state: DeviceState, mine: DeviceCounters, nowUs: number): number => {
     const baseline = context.profiles.baseline(state.id);
-    const revision = baseline?.revision ?? -1;
     const nowMs = nowUs / 1000;
     const hour = Math.floor((nowMs + (baseline?.utcOffsetMinutes ?? 0) * 60_000) / 3_600_000);
     const day = Math.floor(nowMs / 86_400_000);
+    // It reads days before today only (local and UTC today): flows of today leave it as it is.
+    const revision = baseline?.revisionBefore(Math.max(day, Math.floor(hour / 24))) ?? -1;
     if (
       mine.thresholdHour !== hour ||
       mine.thresholdDay !== day ||
@@ -191,7 +196,27 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
     });
   };
 
+  /**
+   * The counter of the last upload and of the last download, with their device and address:
+   * a flow's packets come in runs, so most packets skip both maps. Cleared whenever a counter
+   * is replaced or dropped.
+   */
+  let upState: DeviceState | undefined;
+  let upKey = 0;
+  let upCounter: Counter | undefined;
+  let downState: DeviceState | undefined;
+  let downKey = 0;
+  let downCounter: Counter | undefined;
+  const forget = () => {
+    upState = undefined;
+    upCounter = undefined;
+    downState = undefined;
+    downCounter = undefined;
+  };
+
   const counterFor = (state: DeviceState, key: number, p: DecodedPacket): Counter => {
+    if (state === upState && key === upKey && upCounter !== undefined && p.timestampUs - upCounter.firstUs <= WINDOW_US)
+      return upCounter;
     let mine = counters.get(state);
     if (!mine) {
       mine = {
@@ -211,6 +236,7 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
       if (c === undefined && byAddress.size >= COUNTERS_PER_DEVICE) {
         const oldest = byAddress.keys().next().value;
         if (oldest !== undefined) byAddress.delete(oldest);
+        forget();
       }
       const threshold = cachedThreshold(state, mine, p.timestampUs);
       c = {
@@ -228,7 +254,11 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
         raisedRank: c?.raisedRank ?? -1,
       };
       byAddress.set(key, c);
+      forget();
     }
+    upState = state;
+    upKey = key;
+    upCounter = c;
     return c;
   };
 
@@ -250,8 +280,13 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
         // Download: the gateway forwarding the internet's answer to a device we count for.
         const state = context.devices.get(p.dstMac);
         if (state === undefined) return;
-        const c = counters.get(state)?.byAddress.get(addressKey(p.ipVersion, p.srcIp4, p.srcAddress));
-        if (c !== undefined) c.down += p.wireLength;
+        const key = addressKey(p.ipVersion, p.srcIp4, p.srcAddress);
+        if (state !== downState || key !== downKey) {
+          downState = state;
+          downKey = key;
+          downCounter = counters.get(state)?.byAddress.get(key);
+        }
+        if (downCounter !== undefined) downCounter.down += p.wireLength;
       }
     },
     onFlowEnd(flow: FlowRecord) {
@@ -265,6 +300,7 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
       // Ticks come every second of packet time: walk the counters only when one can be stale.
       if (nowUs - oldestLastUs <= WINDOW_US) return;
       let oldest = Number.POSITIVE_INFINITY;
+      forget();
       for (const [state, { byAddress }] of counters) {
         for (const [key, c] of byAddress) {
           if (nowUs - c.lastUs > WINDOW_US) byAddress.delete(key);

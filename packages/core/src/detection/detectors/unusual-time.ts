@@ -44,7 +44,8 @@ interface HourActivity {
  * has no unusual time). Low for phones and computers, medium for things.
  */
 export function unusualTimeDetector(context: DetectorContext): Detector {
-  const activity = new Map<DeviceState, HourActivity>();
+  // By device slot: the packet path indexes an array instead of hashing the device.
+  const activity: (HourActivity | undefined)[] = [];
   const offsets = new WeakMap<DeviceBaseline, number>();
   let lastSweepUs = 0;
 
@@ -108,10 +109,10 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
   const note = (state: DeviceState, p: DecodedPacket) => {
     const t = p.timestampUs;
     const hour = Math.floor(t / HOUR_US);
-    let a = activity.get(state);
+    let a = activity[state.slot];
     if (a === undefined) {
       a = { hour, low: 0, high: 0, minutes: 0, bytes: 0, firstUs: t, needMinutes: 0, needBytes: 0, done: false };
-      activity.set(state, a);
+      activity[state.slot] = a;
       reset(state, a, hour, t);
     } else if (a.hour !== hour) reset(state, a, hour, t);
     if (a.done) return;
@@ -160,7 +161,8 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
       if (nowUs - lastSweepUs < 10 * 60e6) return;
       lastSweepUs = nowUs;
       const hour = Math.floor(nowUs / HOUR_US);
-      for (const [state, a] of activity) if (a.hour < hour - 1) activity.delete(state);
+      for (let i = 0; i < activity.length; i++)
+        if (activity[i] !== undefined && activity[i]!.hour < hour - 1) activity[i] = undefined;
     },
   };
 }

@@ -380,7 +380,7 @@ describe("device map", () => {
     );
   });
 
-  it("get answers with the MAC's current owner whatever it was asked before (its one-entry memo); slots are dense", () => {
+  it("get answers with the MAC's current owner whatever it was asked before (its one-entry memo); slots are never shared", () => {
     const macs = [0x001122000001, 0x021122000002, 0x061122000003, 0x001122000004];
     const step = fc.record({
       mac: fc.constantFrom(...macs),
@@ -407,11 +407,10 @@ describe("device map", () => {
           expect(map.get(s.asked)?.id).toBe(owner(s.asked));
           seen.add(state);
         }
-        // Slots number the devices densely, one each.
-        expect([...new Set([...seen].map((state) => state.slot))].sort((a, b) => a - b)).toEqual(
-          [...seen].map((_, i) => i),
-        );
-        expect(seen.size).toBe(map.size);
+        // Slots number the states in order of creation, one each, never reused (linked ones leave gaps).
+        const slots = [...seen].map((state) => state.slot);
+        expect(new Set(slots).size).toBe(slots.length);
+        expect(Math.max(-1, ...slots)).toBeLessThan(slots.length);
       }),
       { numRuns: 200 },
     );

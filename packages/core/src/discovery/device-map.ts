@@ -41,7 +41,7 @@ type FingerprintValue = Exclude<keyof DeviceFingerprint, FingerprintList>;
 export interface DeviceState {
   id: string;
   /**
-   * The device's number in its map, 0, 1, 2 … in order of creation and never reused: per-packet
+   * The device's number in its map, 0, 1, 2 … in order of creation, never reused: per-packet
    * consumers (detectors) keep per-device state in arrays indexed by it instead of hashing.
    */
   readonly slot: number;
@@ -98,6 +98,8 @@ export class DeviceMap {
    */
   private lastMac = Number.NaN;
   private lastState: DeviceState | undefined;
+  /** Slots are never reused: a state linked into another leaves the list, not its number. */
+  private nextSlot = 0;
   /** Latest owner of each local address (addresses move between devices over time). */
   private readonly byIp = new Map<string, DeviceState>();
   private readonly states: DeviceState[] = [];
@@ -305,7 +307,7 @@ export class DeviceMap {
       if (mac === undefined || macs.some((m) => this.byMac.has(m))) continue;
       const state: DeviceState = {
         id: record.id,
-        slot: this.states.length,
+        slot: this.nextSlot++,
         mac,
         macs,
         role: this.sensorMacs.has(mac) ? "sensor" : record.role,
@@ -355,7 +357,7 @@ export class DeviceMap {
     const state: DeviceState = {
       // Derived from the first MAC, so the same device has the same id in every run and database.
       id: `dev-${formatMac(mac).replaceAll(":", "")}`,
-      slot: this.states.length,
+      slot: this.nextSlot++,
       mac,
       macs: [mac],
       role: this.sensorMacs.has(mac) ? "sensor" : this.gatewayMacs.has(mac) ? "gateway" : "device",

@@ -63,6 +63,15 @@ export function arpSpoofingDetector(context: DetectorContext): Detector {
   /** Addresses each MAC announced in ARP (a few per MAC): a spoofer holds its own and the router's. */
   const announced = new Map<number, number[]>();
   let dropped = 0;
+  /**
+   * The binding and hop of the last IPv4 sender: every IPv4 packet looks both up, packets come
+   * in runs, and addresses and MACs are keys Map hashes slowly. Neither map ever drops or
+   * replaces an entry, so a remembered one stays the map's.
+   */
+  let lastBindingIp = -1;
+  let lastBinding: Binding | undefined;
+  let lastHopMac = -1;
+  let lastHop: Hop | undefined;
 
   function sensitivityFactor(mac: number): number {
     // Sensitivity shortens or lengthens how concurrent two owners must be (30 s at 0 … 120 s at 1).
@@ -142,12 +151,26 @@ export function arpSpoofingDetector(context: DetectorContext): Detector {
     const src = p.srcIp4;
     if (!isPrivateIpv4(src)) return;
     const now = p.timestampUs;
-    const binding = bindings.get(src);
+    let binding = lastBinding;
+    if (src !== lastBindingIp) {
+      binding = bindings.get(src);
+      if (binding !== undefined) {
+        lastBindingIp = src;
+        lastBinding = binding;
+      }
+    }
     if (binding !== undefined && binding.mac === p.srcMac) binding.lastUs = now;
     const dst = p.dstIp4;
     if (isPrivateIpv4(dst) || dst >>> 28 >= 14 || isGroupMac(p.dstMac) || dst === 0xffffffff) return;
     // Internet-bound: dstMac is this device's router.
-    const hop = hops.get(p.srcMac);
+    let hop = lastHop;
+    if (p.srcMac !== lastHopMac) {
+      hop = hops.get(p.srcMac);
+      if (hop !== undefined) {
+        lastHopMac = p.srcMac;
+        lastHop = hop;
+      }
+    }
     if (hop === undefined) {
       if (hops.size < MAX_HOPS) hops.set(p.srcMac, { mac: p.dstMac, lastUs: now });
       routers.add(p.dstMac);

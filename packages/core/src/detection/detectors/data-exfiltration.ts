@@ -6,6 +6,7 @@ import { formatIp, formatIpv4, isGroupMac, isLocalUnicast, isPrivateIpv4 } from 
 import type { DecodedPacket } from "../../packet/decoded-packet.js";
 import type { Severity } from "../alert.js";
 import type { Detector, DetectorContext } from "../detector.js";
+import { PairCache } from "./pair-cache.js";
 import {
   DestinationPrevalence,
   describeNormal,
@@ -197,26 +198,14 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
   };
 
   /**
-   * The counter of the last upload and of the last download, with their device and address:
-   * a flow's packets come in runs, so most packets skip both maps. Cleared whenever a counter
-   * is replaced or dropped.
+   * (device slot, address) → the counter the maps hold for it, so that most packets, both ways,
+   * skip both maps. Updated when a counter is replaced, cleared when one is dropped.
    */
-  let upState: DeviceState | undefined;
-  let upKey = 0;
-  let upCounter: Counter | undefined;
-  let downState: DeviceState | undefined;
-  let downKey = 0;
-  let downCounter: Counter | undefined;
-  const forget = () => {
-    upState = undefined;
-    upCounter = undefined;
-    downState = undefined;
-    downCounter = undefined;
-  };
+  const recent = new PairCache<Counter>(256);
 
   const counterFor = (state: DeviceState, key: number, p: DecodedPacket): Counter => {
-    if (state === upState && key === upKey && upCounter !== undefined && p.timestampUs - upCounter.firstUs <= WINDOW_US)
-      return upCounter;
+    const cached = recent.get(state.slot, key);
+    if (cached !== undefined && p.timestampUs - cached.firstUs <= WINDOW_US) return cached;
     let mine = counters.get(state);
     if (!mine) {
       mine = {
@@ -236,7 +225,7 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
       if (c === undefined && byAddress.size >= COUNTERS_PER_DEVICE) {
         const oldest = byAddress.keys().next().value;
         if (oldest !== undefined) byAddress.delete(oldest);
-        forget();
+        recent.clear();
       }
       const threshold = cachedThreshold(state, mine, p.timestampUs);
       c = {
@@ -254,11 +243,8 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
         raisedRank: c?.raisedRank ?? -1,
       };
       byAddress.set(key, c);
-      forget();
     }
-    upState = state;
-    upKey = key;
-    upCounter = c;
+    recent.set(state.slot, key, c);
     return c;
   };
 
@@ -281,12 +267,12 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
         const state = context.devices.get(p.dstMac);
         if (state === undefined) return;
         const key = addressKey(p.ipVersion, p.srcIp4, p.srcAddress);
-        if (state !== downState || key !== downKey) {
-          downState = state;
-          downKey = key;
-          downCounter = counters.get(state)?.byAddress.get(key);
+        let c = recent.get(state.slot, key);
+        if (c === undefined) {
+          c = counters.get(state)?.byAddress.get(key);
+          if (c !== undefined) recent.set(state.slot, key, c);
         }
-        if (downCounter !== undefined) downCounter.down += p.wireLength;
+        if (c !== undefined) c.down += p.wireLength;
       }
     },
     onFlowEnd(flow: FlowRecord) {
@@ -300,7 +286,7 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
       // Ticks come every second of packet time: walk the counters only when one can be stale.
       if (nowUs - oldestLastUs <= WINDOW_US) return;
       let oldest = Number.POSITIVE_INFINITY;
-      forget();
+      recent.clear();
       for (const [state, { byAddress }] of counters) {
         for (const [key, c] of byAddress) {
           if (nowUs - c.lastUs > WINDOW_US) byAddress.delete(key);

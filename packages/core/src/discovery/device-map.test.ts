@@ -380,7 +380,7 @@ describe("device map", () => {
     );
   });
 
-  it("get answers with the MAC's current owner whatever it was asked before (its one-entry memo); slots are never shared", () => {
+  it("get answers with the MAC's current owner whatever it was asked before (its cache); slots are never shared", () => {
     const macs = [0x001122000001, 0x021122000002, 0x061122000003, 0x001122000004];
     const step = fc.record({
       mac: fc.constantFrom(...macs),
@@ -398,8 +398,9 @@ describe("device map", () => {
         let now = T0;
         for (const s of steps) {
           now += s.dt;
-          // Ask first (the memo may now hold "unknown"), then let the MAC be seen or linked.
+          // Ask first (the cache may now hold "unknown"), then let the MAC be seen or linked.
           expect(map.get(s.asked)?.id).toBe(owner(s.asked));
+          expect(map.get(-1)).toBeUndefined();
           const state = map.sawPacket(s.mac, now, 100);
           expect(map.get(s.mac)).toBe(state);
           if (s.name !== undefined) map.addHostname(state, s.name, "dhcp", now);

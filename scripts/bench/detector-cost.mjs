@@ -9,11 +9,12 @@
 // a configuration's time is the sum over batches of each batch's fastest time over the passes:
 // a burst of load slows some batches of some passes, rarely the same batch in every pass.
 // Allocation still counts (a collection that every pass pays lands in every pass).
-// Processes alternate, pipeline alone then with the detector, then the other way round; the
-// cost of a round is with/alone − 1 and the table shows the median of the rounds and their
-// range. A detector that does nothing is measured too: its row is the method's floor.
+// Processes alternate, pipeline alone then with the detector, then the other way round. The
+// cost is with/alone − 1 over each batch's fastest time across all rounds' processes (a
+// process's own JIT luck averages out too); each round's own cost gives the median and range
+// shown next to it. A detector that does nothing is measured too: its row is the method's floor.
 //
-//   node --expose-gc scripts/bench/detector-cost.mjs [--rounds R] [--passes P] FILE
+//   node --expose-gc scripts/bench/detector-cost.mjs [--rounds R] [--passes P] [--only 4,10] FILE
 import { spawnSync } from "node:child_process";
 import { closeSync, openSync, readSync } from "node:fs";
 import { performance } from "node:perf_hooks";
@@ -34,7 +35,9 @@ const option = (name, fallback) => {
 };
 const child = option("--child", undefined);
 const rounds = Number(option("--rounds", "3"));
-const passes = Number(option("--passes", "12"));
+const passes = Number(option("--passes", "30"));
+/** Detector positions to measure (default all), e.g. "4,10". */
+const only = option("--only", undefined)?.split(",").map(Number);
 const file = args[0];
 if (!file) {
   console.error("usage: detector-cost.mjs [--rounds R] [--passes P] FILE");
@@ -114,7 +117,7 @@ function runChild() {
     if (counted) totals.push(total / 1000);
   }
   const seconds = fastest.reduce((s, ms) => s + ms, 0) / 1000;
-  process.stdout.write(`${JSON.stringify({ packets, seconds, totals })}\n`);
+  process.stdout.write(`${JSON.stringify({ packets, seconds, totals, fastest: [...fastest] })}\n`);
 }
 
 function measure(which) {
@@ -135,33 +138,45 @@ function median(values) {
 
 const percent = (x) => `${(x * 100).toFixed(1)} %`;
 
-/** Rounds of alone/with in alternating order; the time of each and the cost of each round. */
+/** Per-batch fastest over several processes' results: the least disturbed time of each batch. */
+function pooled(results) {
+  let seconds = 0;
+  for (let i = 0; i < results[0].fastest.length; i++) seconds += Math.min(...results.map((r) => r.fastest[i]));
+  return seconds / 1000;
+}
+
+/**
+ * Rounds of alone/with in alternating order. The cost is with/alone − 1 over the per-batch
+ * fastest times pooled across the rounds; each round's own cost gives the median and range.
+ */
 function compare(which) {
   const alone = [];
   const withIt = [];
-  let packets = 0;
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? ["none", which] : [which, "none"];
-    for (const config of order) {
-      const result = measure(config);
-      packets = result.packets;
-      (config === "none" ? alone : withIt).push(result.seconds);
-    }
+    for (const config of order) (config === "none" ? alone : withIt).push(measure(config));
   }
-  const costs = alone.map((a, r) => withIt[r] / a - 1);
-  return { packets, alone, withIt, costs };
+  const costs = alone.map((a, r) => withIt[r].seconds / a.seconds - 1);
+  return {
+    packets: alone[0].packets,
+    alone: pooled(alone),
+    withIt: pooled(withIt),
+    cost: pooled(withIt) / pooled(alone) - 1,
+    costs,
+  };
 }
 
 function runParent() {
   const rows = [];
-  const row = (name, { costs }) =>
+  const row = (name, { cost, costs }) =>
     rows.push({
       detector: name,
-      "cost (median)": percent(median(costs)),
-      "range over rounds": `${percent(Math.min(...costs))} … ${percent(Math.max(...costs))}`,
+      cost: percent(cost),
+      "median of rounds": percent(median(costs)),
+      "range of rounds": `${percent(Math.min(...costs))} … ${percent(Math.max(...costs))}`,
     });
   row("(does nothing: the method's floor)", compare("idle"));
-  for (let i = 0; i < factories.length; i++) row(typeOf(factories[i]), compare(i));
+  for (let i = 0; i < factories.length; i++) if (!only || only.includes(i)) row(typeOf(factories[i]), compare(i));
   const all = compare("all");
   const mpps = (seconds) => (all.packets / seconds / 1e6).toFixed(2);
   const name = file.split("/").pop();
@@ -171,8 +186,8 @@ function runParent() {
   );
   console.table(rows);
   console.log(
-    `pipeline alone: ${mpps(median(all.alone))} Mpps; with all ${factories.length} detectors: ` +
-      `${mpps(median(all.withIt))} Mpps (${percent(median(all.costs))} on top; reading excluded)`,
+    `pipeline alone: ${mpps(all.alone)} Mpps; with all ${factories.length} detectors: ` +
+      `${mpps(all.withIt)} Mpps (${percent(all.cost)} on top; reading excluded)`,
   );
 }
 

@@ -113,6 +113,18 @@ describe("IPv4 addresses", () => {
     );
   });
 
+  it("reads the group and local bits of any MAC number as the division did (property)", () => {
+    const mac = fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 2 ** 31 }), fc.nat({ max: 2 ** 48 - 1 }));
+    const bigMac = fc.tuple(fc.nat({ max: 0xffff }), fc.nat({ max: 0xffffffff })).map(([hi, lo]) => hi * 2 ** 32 + lo);
+    fc.assert(
+      fc.property(fc.oneof(mac, bigMac), (m) => {
+        expect(isGroupMac(m)).toBe((Math.floor(m / 1099511627776) & 0x01) !== 0);
+        expect(isLocallyAdministeredMac(m)).toBe((Math.floor(m / 1099511627776) & 0x02) !== 0);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("parses exactly what the split-and-match definition accepts (property)", () => {
     // The definition the character parser replaced: four parts of 1–3 ASCII digits, each ≤ 255.
     const definition = (text: string): number | undefined => {

@@ -97,12 +97,21 @@ export function formatIpv6Groups(groups: readonly number[]): string {
 
 /** Group bit set: broadcast and multicast destinations (IEEE 802: first octet bit 0). */
 export function isGroupMac(mac: number): boolean {
-  return (Math.floor(mac / 1099511627776) & 0x01) !== 0;
+  return (firstOctet(mac) & 0x01) !== 0;
+}
+
+/**
+ * The first octet of a MAC number (bits 40–47), as Math.floor(mac / 2^40) would give it
+ * (−1 for the −1 of "no MAC"). Multiplies by 2^−32 instead of dividing: this runs for every
+ * packet, and the subtraction leaves an exact multiple of 2^32.
+ */
+function firstOctet(mac: number): number {
+  return (((mac - (mac >>> 0)) * 2.3283064365386963e-10) | 0) >> 8;
 }
 
 /** Locally administered bit: set by randomised ("private") MAC addresses. */
 export function isLocallyAdministeredMac(mac: number): boolean {
-  return (Math.floor(mac / 1099511627776) & 0x02) !== 0;
+  return (firstOctet(mac) & 0x02) !== 0;
 }
 
 /** RFC 1918, RFC 6598 shared, link-local and loopback IPv4: addresses that belong to a LAN. */

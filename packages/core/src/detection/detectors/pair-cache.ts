@@ -41,7 +41,8 @@ export class PairCache<V> {
   private index(slot: number, key: number): number {
     // Keys may exceed 32 bits (IPv6 mixes): fold the high part in before the multiplicative hash.
     const low = key | 0;
-    const high = (key / 4294967296) | 0;
+    // Most keys are 32-bit (IPv4): no division for them.
+    const high = low === key ? 0 : (key / 4294967296) | 0;
     return (Math.imul(low ^ Math.imul(high, 0x27d4eb2d) ^ Math.imul(slot, 0x9e3779b1), 0x85ebca6b) >>> 16) & this.mask;
   }
 }

@@ -63,6 +63,8 @@ interface DeviceCounters {
   thresholdDay: number;
   thresholdBaseline: DeviceBaseline | undefined;
   thresholdRevision: number;
+  /** The baseline's whole revision when the threshold was last found valid. */
+  checkedRevision: number;
   thresholdType: DeviceType | undefined;
   threshold: number;
 }
@@ -109,15 +111,17 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
     const nowMs = nowUs / 1000;
     const hour = Math.floor((nowMs + (baseline?.utcOffsetMinutes ?? 0) * 60_000) / 3_600_000);
     const day = Math.floor(nowMs / 86_400_000);
+    const same =
+      mine.thresholdHour === hour &&
+      mine.thresholdDay === day &&
+      mine.thresholdBaseline === baseline &&
+      mine.thresholdType === state.type.value;
+    // Nothing changed in the baseline since the last check: no need to ask which days changed.
+    if (same && (baseline?.revision ?? -1) === mine.checkedRevision) return mine.threshold;
+    mine.checkedRevision = baseline?.revision ?? -1;
     // It reads days before today only (local and UTC today): flows of today leave it as it is.
     const revision = baseline?.revisionBefore(Math.max(day, Math.floor(hour / 24))) ?? -1;
-    if (
-      mine.thresholdHour !== hour ||
-      mine.thresholdDay !== day ||
-      mine.thresholdBaseline !== baseline ||
-      mine.thresholdRevision !== revision ||
-      mine.thresholdType !== state.type.value
-    ) {
+    if (!same || mine.thresholdRevision !== revision) {
       mine.threshold = thresholdFor(state, nowUs);
       mine.thresholdHour = hour;
       mine.thresholdDay = day;
@@ -214,6 +218,7 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
         thresholdDay: Number.NaN,
         thresholdBaseline: undefined,
         thresholdRevision: Number.NaN,
+        checkedRevision: Number.NaN,
         thresholdType: undefined,
         threshold: 0,
       };

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The hot path in-process, per stage, after a warm-up pass: read only; read + decode;
-// read + decode + flow table; the whole pipeline. One core, one thread.
+// read + decode + flow table; the whole pipeline. One core, one thread. The cost of each
+// detector is detector-cost.mjs's (run.mjs runs it after this).
 import { closeSync, openSync, readSync } from "node:fs";
 import {
   CaptureFileReader,
@@ -72,52 +73,3 @@ for (const file of files) {
 console.log("\n## Hot path in-process (best of 3, JIT warm)\n");
 console.table(rows);
 console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
-
-// Cost of each detector alone on top of the pipeline (target: none above 10 % of throughput).
-const detectorRows = [];
-const factories = defaultDetectors();
-const file = files[0];
-function timePipeline(detectors) {
-  let best = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < 3; round++) {
-    // A clean heap for every run, so a later configuration does not pay for earlier garbage.
-    globalThis.gc?.();
-    const fd = openSync(file, "r");
-    const reader = new CaptureFileReader(
-      { read: (t, o, l, p) => readSync(fd, t, o, l, p), close: () => closeSync(fd) },
-      { windowBytes: 1 << 22 },
-    );
-    const pipeline = new PacketPipeline({ classifier, vendors: NO_VENDORS, detection: { detectors } });
-    const start = process.hrtime.bigint();
-    for (let batch = reader.nextBatch(); batch; batch = reader.nextBatch()) pipeline.processBatch(batch);
-    pipeline.finish();
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e9);
-    reader.close();
-  }
-  return best;
-}
-if (file) {
-  let base = timePipeline([]);
-  for (const factory of factories) {
-    // The pipeline alone is timed again next to each detector: drift cannot pass as cost.
-    base = Math.min(base, timePipeline([]));
-    const seconds = timePipeline([factory]);
-    let name = factory.name || "detector";
-    try {
-      name = factory({
-        devices: { get() {}, stateForIp() {} },
-        profiles: {},
-        raise() {},
-        sensitivity: () => 0.5,
-        isSensor: () => false,
-      }).type;
-    } catch {}
-    detectorRows.push({
-      detector: name,
-      seconds: seconds.toFixed(3),
-      "cost vs pipeline": `${(((seconds - base) / base) * 100).toFixed(1)} %`,
-    });
-  }
-  console.log(`\n## Cost per detector on ${file.split("/").pop()} (pipeline alone: ${base.toFixed(3)} s)\n`);
-  console.table(detectorRows);
-}

@@ -74,7 +74,7 @@ export interface BaselineSummary {
    * Usual destinations, most regular first, with their rhythm: connections per observed day
    * and the typical interval that implies (a keep-alive every ~20 min shows as 1200 s).
    */
-  topDestinations: {
+  topDestinations: readonly {
     destination: string;
     days: number;
     bytes: number;
@@ -82,9 +82,9 @@ export interface BaselineSummary {
     connectionsPerDay: number;
     typicalIntervalSeconds: number;
   }[];
-  usualPorts: { port: string; days: number }[];
+  usualPorts: readonly { port: string; days: number }[];
   /** Hours of the day with activity on at least half of the observed days. */
-  usualHours: number[];
+  usualHours: readonly number[];
   /** Median bytes per day over the window. */
   dailyBytesMedian: number;
 }
@@ -101,12 +101,45 @@ export class DeviceBaseline {
   private readonly days = new Map<number, DailySummary>();
   /** Days loaded from storage that this run has not touched yet. */
   private readonly restored = new Set<number>();
+  /** Change it only through addGolden: the caches below are invalidated there. */
   readonly golden: GoldenProfile[] = [];
+  /**
+   * Detectors ask for the window, the summary and the hour's expectation on the packet path;
+   * each is derived once and kept until a change can alter it (measured: recomputing them
+   * cost data_exfiltration and unexpected_destination most of their time).
+   */
+  private window: { today: number; days: readonly DailySummary[] } | undefined;
+  private summaryCache: { today: number; summary: BaselineSummary } | undefined;
+  private expectation: { today: number; hour: number; value: Expectation } | undefined;
+  private revisionValue = 0;
+  /** Revision of the latest change to each day, and the latest of days purged since. */
+  private readonly dayRevisions = new Map<number, number>();
+  private purgedRevision = 0;
 
   constructor(
     readonly deviceId: string,
     private readonly options: BaselineOptions = DEFAULT_BASELINE_OPTIONS,
   ) {}
+
+  /** Local time of its hours and days, in minutes east of UTC. */
+  get utcOffsetMinutes(): number {
+    return this.options.utcOffsetMinutes;
+  }
+
+  /** Grows with every change: what a caller derived from the baseline holds while it stays. */
+  get revision(): number {
+    return this.revisionValue;
+  }
+
+  /**
+   * The revision of the latest change to a day before `day` (in the baseline's days): a figure
+   * read only from earlier days holds while this stays, however much today changes.
+   */
+  revisionBefore(day: number): number {
+    let latest = this.purgedRevision;
+    for (const [d, revision] of this.dayRevisions) if (d < day && revision > latest) latest = revision;
+    return latest;
+  }
 
   addConnection(c: DeviceConnection): void {
     const day = this.dayOf(c.start);
@@ -115,8 +148,12 @@ export class DeviceBaseline {
       // sensor); traffic from before it is the same capture replayed, which rebuilds the day
       // instead of counting it twice.
       const stored = this.days.get(day);
-      if (stored && c.end <= (stored.lastTime ?? Number.POSITIVE_INFINITY)) this.days.delete(day);
+      if (stored && c.end <= (stored.lastTime ?? Number.POSITIVE_INFINITY)) {
+        this.days.delete(day);
+        this.changedDays(day);
+      }
     }
+    this.changed(day);
     const summary = this.dayFor(day);
     if (c.end > (summary.lastTime ?? 0)) summary.lastTime = c.end;
     const bytes = c.bytesUp + c.bytesDown;
@@ -145,14 +182,26 @@ export class DeviceBaseline {
   /** Drops days older than the retention at `nowMs`. */
   purge(nowMs: number): void {
     const oldest = this.dayOf(nowMs) - this.options.retentionDays;
-    for (const day of this.days.keys()) if (day <= oldest) this.days.delete(day);
+    for (const day of this.days.keys()) {
+      if (day > oldest) continue;
+      this.days.delete(day);
+      this.changedDays(day);
+    }
+    for (const [day, revision] of this.dayRevisions) {
+      if (day > oldest) continue;
+      this.dayRevisions.delete(day);
+      if (revision > this.purgedRevision) this.purgedRevision = revision;
+    }
   }
 
-  /** Days in the window ending at `nowMs` (today included). */
-  windowDays(nowMs: number): DailySummary[] {
+  /** Days in the window ending at `nowMs` (today included), oldest first. Shared: do not mutate. */
+  windowDays(nowMs: number): readonly DailySummary[] {
     const today = this.dayOf(nowMs);
+    if (this.window?.today === today) return this.window.days;
     const first = today - this.options.windowDays + 1;
-    return [...this.days.values()].filter((d) => d.day >= first && d.day <= today).sort((a, b) => a.day - b.day);
+    const days = [...this.days.values()].filter((d) => d.day >= first && d.day <= today).sort((a, b) => a.day - b.day);
+    this.window = { today, days };
+    return days;
   }
 
   /** Whether a destination is part of normal: seen in the window (on a day before today), or in a golden profile. */
@@ -166,16 +215,40 @@ export class DeviceBaseline {
   expectedBytes(timeMs: number): Expectation {
     const today = this.dayOf(timeMs);
     const hour = this.hourOf(timeMs);
-    const weekday = ((today % 7) + 7) % 7;
-    const history = [...this.days.values()].filter((d) => d.day < today);
-    const sameWeekday = history.filter((d) => ((d.day % 7) + 7) % 7 === weekday);
-    if (sameWeekday.length >= 2)
-      return { ...robust(sameWeekday.map((d) => d.hourly[hour]!)), basis: "hour_of_week", samples: sameWeekday.length };
-    const recent = history.filter((d) => d.day > today - this.options.windowDays - 1);
-    return { ...robust(recent.map((d) => d.hourly[hour]!)), basis: "hour_of_day", samples: recent.length };
+    const cached = this.expectation;
+    if (cached !== undefined && cached.today === today && cached.hour === hour) return cached.value;
+    const value = this.computeExpectedBytes(today, hour);
+    this.expectation = { today, hour, value };
+    return value;
   }
 
+  private computeExpectedBytes(today: number, hour: number): Expectation {
+    const weekday = ((today % 7) + 7) % 7;
+    const sameWeekday: number[] = [];
+    const recent: number[] = [];
+    for (const d of this.days.values()) {
+      if (d.day >= today) continue;
+      if (((d.day % 7) + 7) % 7 === weekday) sameWeekday.push(d.hourly[hour]!);
+      if (d.day > today - this.options.windowDays - 1) recent.push(d.hourly[hour]!);
+    }
+    if (sameWeekday.length >= 2) {
+      const { median, mad } = robust(sameWeekday);
+      return { median, mad, basis: "hour_of_week", samples: sameWeekday.length };
+    }
+    const { median, mad } = robust(recent);
+    return { median, mad, basis: "hour_of_day", samples: recent.length };
+  }
+
+  /** The summary at `nowMs`. Shared until the baseline changes: do not mutate. */
   summary(nowMs: number): BaselineSummary {
+    const today = this.dayOf(nowMs);
+    if (this.summaryCache?.today === today) return this.summaryCache.summary;
+    const summary = this.computeSummary(nowMs);
+    this.summaryCache = { today, summary };
+    return summary;
+  }
+
+  private computeSummary(nowMs: number): BaselineSummary {
     const days = this.windowDays(nowMs);
     const observed = days.filter((d) => d.connections > 0);
     const windowDays = this.options.windowDays;
@@ -235,6 +308,7 @@ export class DeviceBaseline {
     const at = this.golden.findIndex((g) => g.source === profile.source);
     if (at >= 0) this.golden.splice(at, 1);
     this.golden.push({ source: profile.source, destinations: [...profile.destinations], ports: [...profile.ports] });
+    this.changed(Number.POSITIVE_INFINITY);
   }
 
   toJSON(): BaselineJson {
@@ -257,6 +331,7 @@ export class DeviceBaseline {
       if (!mine || day.connections > mine.connections) {
         this.days.set(day.day, structuredDay(day));
         this.restored.add(day.day);
+        this.changedDays(day.day);
       }
     }
     for (const golden of json.golden) this.addGolden(golden);
@@ -276,8 +351,26 @@ export class DeviceBaseline {
         other: { bytes: 0, connections: 0 },
       };
       this.days.set(day, summary);
+      this.changedDays(day);
     }
     return summary;
+  }
+
+  /**
+   * A day's figures changed: the summary always goes (it includes today); the hour's
+   * expectation only when the day is before the day it was computed for (it reads only those).
+   */
+  private changed(day: number): void {
+    this.revisionValue++;
+    if (Number.isFinite(day)) this.dayRevisions.set(day, this.revisionValue);
+    this.summaryCache = undefined;
+    if (this.expectation !== undefined && day < this.expectation.today) this.expectation = undefined;
+  }
+
+  /** A day came or went: the window too. */
+  private changedDays(day: number): void {
+    this.window = undefined;
+    this.changed(day);
   }
 
   private dayOf(timeMs: number): number {

@@ -379,6 +379,43 @@ describe("device map", () => {
       { numRuns: 200 },
     );
   });
+
+  it("get answers with the MAC's current owner whatever it was asked before (its cache); slots are never shared", () => {
+    const macs = [0x001122000001, 0x021122000002, 0x061122000003, 0x001122000004];
+    const step = fc.record({
+      mac: fc.constantFrom(...macs),
+      asked: fc.constantFrom(...macs),
+      dt: fc.integer({ min: 0, max: 400 * SECOND }),
+      name: fc.option(fc.constantFrom("a-phone", "iPhone", "tv"), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        const map = new DeviceMap({ classifier: testClassifier, vendors, offlineAfterSeconds: 120 });
+        // The index itself is the oracle: the memo must never answer otherwise.
+        const index = (map as unknown as { byMac: Map<number, { id: string }> }).byMac;
+        const owner = (mac: number) => index.get(mac)?.id;
+        const seen = new Set<{ slot: number }>();
+        let now = T0;
+        for (const s of steps) {
+          now += s.dt;
+          // Ask first (the cache may now hold "unknown"), then let the MAC be seen or linked.
+          expect(map.get(s.asked)?.id).toBe(owner(s.asked));
+          expect(map.get(-1)).toBeUndefined();
+          const state = map.sawPacket(s.mac, now, 100);
+          expect(map.get(s.mac)).toBe(state);
+          if (s.name !== undefined) map.addHostname(state, s.name, "dhcp", now);
+          map.tick(now);
+          expect(map.get(s.asked)?.id).toBe(owner(s.asked));
+          seen.add(state);
+        }
+        // Slots number the states in order of creation, one each, never reused (linked ones leave gaps).
+        const slots = [...seen].map((state) => state.slot);
+        expect(new Set(slots).size).toBe(slots.length);
+        expect(Math.max(-1, ...slots)).toBeLessThan(slots.length);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe("addressesToReprobe", () => {

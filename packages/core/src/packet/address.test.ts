@@ -113,6 +113,46 @@ describe("IPv4 addresses", () => {
     );
   });
 
+  it("reads the group and local bits of any MAC number as the division did (property)", () => {
+    const mac = fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 2 ** 31 }), fc.nat({ max: 2 ** 48 - 1 }));
+    const bigMac = fc.tuple(fc.nat({ max: 0xffff }), fc.nat({ max: 0xffffffff })).map(([hi, lo]) => hi * 2 ** 32 + lo);
+    fc.assert(
+      fc.property(fc.oneof(mac, bigMac), (m) => {
+        expect(isGroupMac(m)).toBe((Math.floor(m / 1099511627776) & 0x01) !== 0);
+        expect(isLocallyAdministeredMac(m)).toBe((Math.floor(m / 1099511627776) & 0x02) !== 0);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("parses exactly what the split-and-match definition accepts (property)", () => {
+    // The definition the character parser replaced: four parts of 1–3 ASCII digits, each ≤ 255.
+    const definition = (text: string): number | undefined => {
+      const parts = text.split(".");
+      if (parts.length !== 4) return undefined;
+      let value = 0;
+      for (const part of parts) {
+        if (!/^\d{1,3}$/.test(part)) return undefined;
+        const n = Number(part);
+        if (n > 255) return undefined;
+        value = value * 256 + n;
+      }
+      return value;
+    };
+    const quadLike = fc
+      .array(fc.oneof(fc.stringMatching(/^[0-9]{0,4}$/), fc.constantFrom("", "x", "٣", " 1", "+1")), {
+        minLength: 1,
+        maxLength: 6,
+      })
+      .map((parts) => parts.join("."));
+    fc.assert(
+      fc.property(fc.oneof(quadLike, fc.string(), fc.string({ unit: "grapheme" })), (text) => {
+        expect(parseIpv4(text)).toBe(definition(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("knows the LAN ranges at their edges", () => {
     const cases: [string, boolean][] = [
       ["9.255.255.255", false],

@@ -13,6 +13,8 @@ export interface ProfileEngineOptions {
 }
 
 const PROTOCOL_NAMES: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6" };
+/** Parsed names kept at once; cleared when full (a home names a few thousand hosts a week). */
+const DOMAINS_KEPT = 8192;
 
 /**
  * Builds each device's profile and baseline from ended flows (and active-timeout slices of
@@ -24,6 +26,8 @@ export class ProfileEngine {
   private readonly profiles = new Map<string, DeviceProfile>();
   private readonly baselines = new Map<string, DeviceBaseline>();
   private readonly names: NameCache;
+  /** Name → registrable domain (or the name), as domainOf parsed it. */
+  private readonly domains = new Map<string, string>();
   private readonly baselineOptions: BaselineOptions;
   /** Connections attributed, for the bench and status. */
   connectionsSeen = 0;
@@ -124,14 +128,29 @@ export class ProfileEngine {
 
   /** What a remote address is called in baselines: its lookup's registrable domain, else the address. */
   destinationOf(ip: string): string {
-    return this.destination(ip).destination;
+    const name = this.names.get(ip);
+    return name ? this.domainOf(name) : ip;
   }
 
   /** Registrable domain when a lookup named the address, else the address. */
   private destination(ip: string): { destination: string; destinationName: string | undefined } {
     const name = this.names.get(ip);
     if (!name) return { destination: ip, destinationName: undefined };
-    return { destination: this.options.domains.registrableDomain(name) ?? name, destinationName: name };
+    return { destination: this.domainOf(name), destinationName: name };
+  }
+
+  /**
+   * A name's registrable domain (else the name), parsed once per name: every flow's end asks
+   * for its destination, in the profiles and in four detectors, and names repeat all day.
+   */
+  private domainOf(name: string): string {
+    let domain = this.domains.get(name);
+    if (domain === undefined) {
+      domain = this.options.domains.registrableDomain(name) ?? name;
+      if (this.domains.size >= DOMAINS_KEPT) this.domains.clear();
+      this.domains.set(name, domain);
+    }
+    return domain;
   }
 
   /** The local device behind one end of a flow: its MAC's device must own the address. */

@@ -1,6 +1,7 @@
 import { formatIpv4, formatMac, isGroupMac, isPrivateIpv4 } from "../../packet/address.js";
 import type { DecodedPacket } from "../../packet/decoded-packet.js";
 import type { Detector, DetectorContext } from "../detector.js";
+import { PairCache } from "./pair-cache.js";
 
 /**
  * arp_spoofing: a MAC claims, in ARP, an address another MAC is using at the same time, or
@@ -63,6 +64,13 @@ export function arpSpoofingDetector(context: DetectorContext): Detector {
   /** Addresses each MAC announced in ARP (a few per MAC): a spoofer holds its own and the router's. */
   const announced = new Map<number, number[]>();
   let dropped = 0;
+  /**
+   * Bindings and hops found before, direct-mapped: every IPv4 packet looks both up, and
+   * addresses above 2^31 and 48-bit MACs are keys Map hashes slowly. Neither map ever drops
+   * or replaces an entry, so what the caches remember stays the maps'.
+   */
+  const knownBindings = new PairCache<Binding>(256);
+  const knownHops = new PairCache<Hop>(256);
 
   function sensitivityFactor(mac: number): number {
     // Sensitivity shortens or lengthens how concurrent two owners must be (30 s at 0 … 120 s at 1).
@@ -142,12 +150,20 @@ export function arpSpoofingDetector(context: DetectorContext): Detector {
     const src = p.srcIp4;
     if (!isPrivateIpv4(src)) return;
     const now = p.timestampUs;
-    const binding = bindings.get(src);
+    let binding = knownBindings.get(0, src);
+    if (binding === undefined) {
+      binding = bindings.get(src);
+      if (binding !== undefined) knownBindings.set(0, src, binding);
+    }
     if (binding !== undefined && binding.mac === p.srcMac) binding.lastUs = now;
     const dst = p.dstIp4;
     if (isPrivateIpv4(dst) || dst >>> 28 >= 14 || isGroupMac(p.dstMac) || dst === 0xffffffff) return;
     // Internet-bound: dstMac is this device's router.
-    const hop = hops.get(p.srcMac);
+    let hop = knownHops.get(0, p.srcMac);
+    if (hop === undefined) {
+      hop = hops.get(p.srcMac);
+      if (hop !== undefined) knownHops.set(0, p.srcMac, hop);
+    }
     if (hop === undefined) {
       if (hops.size < MAX_HOPS) hops.set(p.srcMac, { mac: p.dstMac, lastUs: now });
       routers.add(p.dstMac);

@@ -1,3 +1,4 @@
+import type { DeviceBaseline } from "../../baseline/device-baseline.js";
 import type { DeviceState } from "../../discovery/device-map.js";
 import type { DeviceType } from "../../discovery/device-record.js";
 import type { FlowRecord } from "../../flow/flow-record.js";
@@ -5,6 +6,7 @@ import { formatIp, formatIpv4, isGroupMac, isLocalUnicast, isPrivateIpv4 } from 
 import type { DecodedPacket } from "../../packet/decoded-packet.js";
 import type { Severity } from "../alert.js";
 import type { Detector, DetectorContext } from "../detector.js";
+import { PairCache } from "./pair-cache.js";
 import {
   DestinationPrevalence,
   describeNormal,
@@ -37,8 +39,12 @@ const TYPE_FACTOR: Partial<Record<DeviceType, number>> = {
 };
 
 interface Counter {
-  ip: string;
-  port: string;
+  /** The remote address and service, formatted only when judged (most counters never are). */
+  ipVersion: number;
+  ip4: number;
+  ip6: Uint32Array | undefined;
+  protocol: number;
+  port: number;
   up: number;
   down: number;
   firstUs: number;
@@ -49,11 +55,37 @@ interface Counter {
   raisedRank: number;
 }
 
+/** A device's counters, and its threshold as last computed (kept while what it reads holds). */
+interface DeviceCounters {
+  byAddress: Map<number, Counter>;
+  /** The threshold reads the baseline's local hour and the UTC day, the baseline and the type. */
+  thresholdHour: number;
+  thresholdDay: number;
+  thresholdBaseline: DeviceBaseline | undefined;
+  thresholdRevision: number;
+  /** The baseline's whole revision when the threshold was last found valid. */
+  checkedRevision: number;
+  thresholdType: DeviceType | undefined;
+  threshold: number;
+}
+
 const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
-/** A number standing for an address: the IPv4 value, or an FNV-style mix of the IPv6 words. */
+function ipOf(c: Counter): string {
+  return c.ip6 === undefined ? formatIpv4(c.ip4) : formatIp(c.ip6);
+}
+
+function portOf(c: Counter): string {
+  return `${c.protocol === 6 ? "tcp" : c.protocol === 17 ? "udp" : `ip-${c.protocol}`}/${c.port}`;
+}
+
+/**
+ * A number standing for an address: the IPv4 value as a signed 32-bit integer (a small integer
+ * to V8, which Map hashes fast; public addresses are above 2^31), or an FNV-style mix of the
+ * IPv6 words.
+ */
 function addressKey(ipVersion: number, v4: number, words: Uint32Array): number {
-  if (ipVersion === 4) return v4;
+  if (ipVersion === 4) return v4 | 0;
   let h = 0x811c9dc5;
   for (let i = 0; i < 4; i++) h = Math.imul(h ^ words[i]!, 0x01000193) >>> 0;
   // Above 2^32 so IPv6 keys never meet IPv4 ones.
@@ -67,9 +99,38 @@ function addressKey(ipVersion: number, v4: number, words: Uint32Array): number {
  * threshold, not at the next 15-minute batch (Firewalla) or when the flow ends (Slips).
  */
 export function dataExfiltrationDetector(context: DetectorContext): Detector {
-  const counters = new Map<DeviceState, Map<number, Counter>>();
+  const counters = new Map<DeviceState, DeviceCounters>();
   const prevalence = new DestinationPrevalence();
   let lastSweepUs = 0;
+  /** No counter was last touched before this: the sweep has nothing to drop until it is a window old. */
+  let oldestLastUs = Number.POSITIVE_INFINITY;
+
+  /** thresholdFor, recomputed only when the hour, the day, the baseline or the device's type changed. */
+  const cachedThreshold = (state: DeviceState, mine: DeviceCounters, nowUs: number): number => {
+    const baseline = context.profiles.baseline(state.id);
+    const nowMs = nowUs / 1000;
+    const hour = Math.floor((nowMs + (baseline?.utcOffsetMinutes ?? 0) * 60_000) / 3_600_000);
+    const day = Math.floor(nowMs / 86_400_000);
+    const same =
+      mine.thresholdHour === hour &&
+      mine.thresholdDay === day &&
+      mine.thresholdBaseline === baseline &&
+      mine.thresholdType === state.type.value;
+    // Nothing changed in the baseline since the last check: no need to ask which days changed.
+    if (same && (baseline?.revision ?? -1) === mine.checkedRevision) return mine.threshold;
+    mine.checkedRevision = baseline?.revision ?? -1;
+    // It reads days before today only (local and UTC today): flows of today leave it as it is.
+    const revision = baseline?.revisionBefore(Math.max(day, Math.floor(hour / 24))) ?? -1;
+    if (!same || mine.thresholdRevision !== revision) {
+      mine.threshold = thresholdFor(state, nowUs);
+      mine.thresholdHour = hour;
+      mine.thresholdDay = day;
+      mine.thresholdBaseline = baseline;
+      mine.thresholdRevision = revision;
+      mine.thresholdType = state.type.value;
+    }
+    return mine.threshold;
+  };
 
   /** Bytes a window must carry before it is judged, for this device now. Monotone in sensitivity. */
   const thresholdFor = (state: DeviceState, nowUs: number): number => {
@@ -93,7 +154,9 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
       return;
     }
     const nowMs = nowUs / 1000;
-    const destination = context.profiles.destinationOf(c.ip);
+    const ip = ipOf(c);
+    const port = portOf(c);
+    const destination = context.profiles.destinationOf(ip);
     const baseline = context.profiles.baseline(state.id);
     const known = knownDays(baseline, destination, nowMs);
     const others = prevalence.others(destination, state.id);
@@ -122,11 +185,11 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
       key: `${state.id}|${destination}`,
       description: `This device sent ${megabytes} MB to ${destination}, a place it has never talked to, far more than it usually uploads.`,
       normal: `${describeNormal(baseline, nowMs)} Uploads up to ${Math.round(c.threshold / MB)} MB in 15 minutes are within its normal.`,
-      observed: `${megabytes} MB up and ${Math.round(c.down / 1e5) / 10} MB down with ${destination} (${c.port}) in ${Math.round(seconds)} s.`,
+      observed: `${megabytes} MB up and ${Math.round(c.down / 1e5) / 10} MB down with ${destination} (${port}) in ${Math.round(seconds)} s.`,
       evidence: {
         destination,
-        address: c.ip,
-        port: c.port,
+        address: ip,
+        port,
         bytesUp: c.up,
         bytesDown: c.down,
         seconds: Math.round(seconds),
@@ -138,22 +201,44 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
     });
   };
 
+  /**
+   * (device slot, address) → the counter the maps hold for it, so that most packets, both ways,
+   * skip both maps. Updated when a counter is replaced, cleared when one is dropped.
+   */
+  const recent = new PairCache<Counter>(256);
+
   const counterFor = (state: DeviceState, key: number, p: DecodedPacket): Counter => {
-    let byAddress = counters.get(state);
-    if (!byAddress) {
-      byAddress = new Map();
-      counters.set(state, byAddress);
+    const cached = recent.get(state.slot, key);
+    if (cached !== undefined && p.timestampUs - cached.firstUs <= WINDOW_US) return cached;
+    let mine = counters.get(state);
+    if (!mine) {
+      mine = {
+        byAddress: new Map(),
+        thresholdHour: Number.NaN,
+        thresholdDay: Number.NaN,
+        thresholdBaseline: undefined,
+        thresholdRevision: Number.NaN,
+        checkedRevision: Number.NaN,
+        thresholdType: undefined,
+        threshold: 0,
+      };
+      counters.set(state, mine);
     }
+    const byAddress = mine.byAddress;
     let c = byAddress.get(key);
     if (c === undefined || p.timestampUs - c.firstUs > WINDOW_US) {
       if (c === undefined && byAddress.size >= COUNTERS_PER_DEVICE) {
         const oldest = byAddress.keys().next().value;
         if (oldest !== undefined) byAddress.delete(oldest);
+        recent.clear();
       }
-      const threshold = thresholdFor(state, p.timestampUs);
+      const threshold = cachedThreshold(state, mine, p.timestampUs);
       c = {
-        ip: p.ipVersion === 4 ? formatIpv4(p.dstIp4) : formatIp(p.dstAddress),
-        port: `${p.protocol === 6 ? "tcp" : p.protocol === 17 ? "udp" : `ip-${p.protocol}`}/${p.dstPort}`,
+        ipVersion: p.ipVersion,
+        ip4: p.dstIp4,
+        ip6: p.ipVersion === 4 ? undefined : Uint32Array.from(p.dstAddress),
+        protocol: p.protocol,
+        port: p.dstPort,
         up: 0,
         down: 0,
         firstUs: p.timestampUs,
@@ -164,6 +249,7 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
       };
       byAddress.set(key, c);
     }
+    recent.set(state.slot, key, c);
     return c;
   };
 
@@ -179,12 +265,18 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
         const c = counterFor(sender, addressKey(p.ipVersion, p.dstIp4, p.dstAddress), p);
         c.up += p.wireLength;
         c.lastUs = p.timestampUs;
+        if (c.lastUs < oldestLastUs) oldestLastUs = c.lastUs;
         if (c.up >= c.nextCheck && !context.isSensor(sender.mac)) judge(sender, c, p.timestampUs);
       } else if (sender.role === "gateway") {
         // Download: the gateway forwarding the internet's answer to a device we count for.
         const state = context.devices.get(p.dstMac);
         if (state === undefined) return;
-        const c = counters.get(state)?.get(addressKey(p.ipVersion, p.srcIp4, p.srcAddress));
+        const key = addressKey(p.ipVersion, p.srcIp4, p.srcAddress);
+        let c = recent.get(state.slot, key);
+        if (c === undefined) {
+          c = counters.get(state)?.byAddress.get(key);
+          if (c !== undefined) recent.set(state.slot, key, c);
+        }
         if (c !== undefined) c.down += p.wireLength;
       }
     },
@@ -196,10 +288,18 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
     tick(nowUs: number) {
       if (nowUs - lastSweepUs < 60e6) return;
       lastSweepUs = nowUs;
-      for (const [state, byAddress] of counters) {
-        for (const [key, c] of byAddress) if (nowUs - c.lastUs > WINDOW_US) byAddress.delete(key);
+      // Ticks come every second of packet time: walk the counters only when one can be stale.
+      if (nowUs - oldestLastUs <= WINDOW_US) return;
+      let oldest = Number.POSITIVE_INFINITY;
+      recent.clear();
+      for (const [state, { byAddress }] of counters) {
+        for (const [key, c] of byAddress) {
+          if (nowUs - c.lastUs > WINDOW_US) byAddress.delete(key);
+          else if (c.lastUs < oldest) oldest = c.lastUs;
+        }
         if (byAddress.size === 0) counters.delete(state);
       }
+      oldestLastUs = oldest;
     },
   };
 }

@@ -107,6 +107,14 @@ const FAILING_SHARE = 0.6;
 const NXDOMAIN = 3;
 const MAX_DEVICES = 4096;
 const MAX_LOOKUPS = 512;
+/** Names whose verdict is kept: a home resolves the same few hundred names all day. */
+const MAX_VERDICTS = 4096;
+
+/** What a name alone decides: its registrable domain (none: never judged) and its score. */
+interface NameVerdict {
+  domain: string | undefined;
+  score: number;
+}
 
 export interface DgaDomainOptions {
   domains?: DomainParser;
@@ -138,6 +146,19 @@ export function dgaDomainDetector(options: DgaDomainOptions = {}): DetectorFacto
   const domains = options.domains ?? lastTwoLabels;
   return (context: DetectorContext): Detector => {
     const windows = new Map<string, DeviceWindow>();
+    // Scoring a name is most of this detector's work, and the same names come back all day.
+    const verdicts = new Map<string, NameVerdict>();
+    const verdictOf = (rawName: string): NameVerdict => {
+      let verdict = verdicts.get(rawName);
+      if (verdict === undefined) {
+        const name = normalizeName(rawName);
+        const domain = isLocalName(name) || !hasPlausibleTld(name) ? undefined : domains.registrableDomain(name);
+        verdict = { domain, score: domain === undefined ? 0 : dgaNameScore(name, domains) };
+        if (verdicts.size >= MAX_VERDICTS) verdicts.clear();
+        verdicts.set(rawName, verdict);
+      }
+      return verdict;
+    };
     return {
       type: "dga_domain",
       onDns(message: DnsMessage, p: DecodedPacket, _sender: DeviceState): void {
@@ -146,9 +167,7 @@ export function dgaDomainDetector(options: DgaDomainOptions = {}): DetectorFacto
         if (!question || (question.type !== 1 && question.type !== 28 && question.type !== 15)) return;
         const device = context.devices.get(p.dstMac);
         if (!device || device.role === "sensor" || context.isSensor(device.mac)) return;
-        const name = normalizeName(question.name);
-        if (isLocalName(name) || !hasPlausibleTld(name)) return;
-        const domain = domains.registrableDomain(name);
+        const { domain, score } = verdictOf(question.name);
         if (domain === undefined) return;
         let window = windows.get(device.id);
         if (!window) {
@@ -161,13 +180,12 @@ export function dgaDomainDetector(options: DgaDomainOptions = {}): DetectorFacto
         window.answered++;
         if (failed) window.failed++;
         const sensitivity = context.sensitivity("dga_domain", device.id);
-        const score = dgaNameScore(name, domains);
         if (score < dgaNameThreshold(sensitivity)) return;
         if (context.profiles.baseline(device.id)?.knowsDestination(domain, nowUs / 1000)) return;
         const lookups = window.lookups;
         while (lookups.length > 0 && nowUs - lookups[0]!.timeUs > WINDOW_US) lookups.shift();
         if (lookups.some((l) => l.domain === domain) || lookups.length >= MAX_LOOKUPS) return;
-        lookups.push({ timeUs: nowUs, name, domain, score, failed });
+        lookups.push({ timeUs: nowUs, name: normalizeName(question.name), domain, score, failed });
         const failing = lookups.filter((l) => l.failed).length;
         if (lookups.length < dgaBurstCount(sensitivity) || failing < FAILING_SHARE * lookups.length) return;
         if (nowUs - window.raisedUs < WINDOW_US) return;

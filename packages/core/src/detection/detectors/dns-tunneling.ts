@@ -44,6 +44,16 @@ const MAX_NAMES = 256;
 const MAX_STATES = 8192;
 /** A domain the device has used on earlier days needs this much more evidence. */
 const KNOWN_DOMAIN_FACTOR = 3;
+/** Names whose domain is kept: a home looks up the same few hundred names all day. */
+const MAX_NAME_DOMAINS = 4096;
+/** Marks a name without a real TLD: grouped by the resolver it was sent to. */
+const DIRECT = "\u0000direct";
+
+/** The record type as evidence names it (TXT, NULL … or the number). */
+function typeNameOf(type: number): string {
+  return TUNNEL_TYPES.get(type) ?? (type >= 65280 ? "PRIVATE" : `${type}`);
+}
+const COMMON_TYPE_NAMES = Array.from({ length: 256 }, (_, type) => typeNameOf(type));
 
 export interface DnsTunnelingOptions {
   /** eTLD+1 of a name; inject the Public Suffix List one (defaults to the last two labels). */
@@ -101,17 +111,32 @@ export function dnsTunnelingDetector(options: DnsTunnelingOptions = {}): Detecto
   return (context: DetectorContext): Detector => {
     const states = new Map<string, DomainState>();
     let lastPruneUs = Number.NEGATIVE_INFINITY;
+    /** Normalized name → its domain (or DIRECT, or none): names repeat, parsing them is the cost. */
+    const nameDomains = new Map<string, string | undefined>();
 
     const domainOf = (name: string, p: DecodedPacket): string | undefined => {
-      if (isLocalName(name)) return undefined;
+      let domain = nameDomains.get(name);
+      if (domain === undefined && !nameDomains.has(name)) {
+        domain = undefinedOrDomain(name);
+        if (nameDomains.size >= MAX_NAME_DOMAINS) nameDomains.clear();
+        nameDomains.set(name, domain);
+      }
       // Direct-mode tunnels (dnscat2 without a domain) send names with no real TLD: group by resolver.
-      if (!hasPlausibleTld(name)) return `direct to ${formatIpv4(p.dstIp4)}`;
+      return domain === DIRECT ? `direct to ${formatIpv4(p.dstIp4)}` : domain;
+    };
+
+    const undefinedOrDomain = (name: string): string | undefined => {
+      if (isLocalName(name)) return undefined;
+      if (!hasPlausibleTld(name)) return DIRECT;
       const domain = domains.registrableDomain(name);
       if (domain === undefined || exempt.has(domain)) return undefined;
       return domain;
     };
 
+    /** The last state asked for: a device's lookups come in runs under one domain. Reset when states go. */
+    let last: DomainState | undefined;
     const stateFor = (device: DeviceState, domain: string): DomainState => {
+      if (last !== undefined && last.deviceId === device.id && last.domain === domain) return last;
       const key = `${device.id}|${domain}`;
       let state = states.get(key);
       if (!state) {
@@ -129,6 +154,7 @@ export function dnsTunnelingDetector(options: DnsTunnelingOptions = {}): Detecto
         };
         states.set(key, state);
       }
+      last = state;
       return state;
     };
 
@@ -201,7 +227,7 @@ export function dnsTunnelingDetector(options: DnsTunnelingOptions = {}): Detecto
           if (domain === undefined) return;
           const state = stateFor(sender, domain);
           state.queries++;
-          const typeName = TUNNEL_TYPES.get(question.type) ?? (question.type >= 65280 ? "PRIVATE" : `${question.type}`);
+          const typeName = COMMON_TYPE_NAMES[question.type] ?? typeNameOf(question.type);
           state.types.set(typeName, (state.types.get(typeName) ?? 0) + 1);
           if (state.names.has(name) || state.names.size >= MAX_NAMES) return;
           const subdomain = domain.startsWith("direct to ")
@@ -243,7 +269,10 @@ export function dnsTunnelingDetector(options: DnsTunnelingOptions = {}): Detecto
         lastPruneUs = nowUs;
         for (const [key, state] of states) {
           for (const [name, sample] of state.names) if (nowUs - sample.timeUs > WINDOW_US) state.names.delete(name);
-          if (state.names.size === 0 && nowUs - state.raisedUs > WINDOW_US) states.delete(key);
+          if (state.names.size === 0 && nowUs - state.raisedUs > WINDOW_US) {
+            states.delete(key);
+            if (state === last) last = undefined;
+          }
         }
       },
     };

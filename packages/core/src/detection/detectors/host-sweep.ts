@@ -44,6 +44,10 @@ interface Sweep {
   alerted: boolean;
 }
 
+function forgetIdle(map: Map<number, Sweep>, nowUs: number): void {
+  for (const [k, s] of map) if (nowUs - s.lastUs > 2 * WINDOW_US) map.delete(k);
+}
+
 export function hostSweepDetector(context: DetectorContext): Detector {
   // ARP sweeps per sender MAC, ICMP sweeps per sender IPv4.
   const arp = new Map<number, Sweep>();
@@ -160,7 +164,9 @@ export function hostSweepDetector(context: DetectorContext): Detector {
       if (s) add(s, p.dstIp4, p.timestampUs);
     },
     tick(nowUs) {
-      for (const map of [arp, icmp]) for (const [k, s] of map) if (nowUs - s.lastUs > 2 * WINDOW_US) map.delete(k);
+      // Ticks come every second of packet time: nothing allocated, and empty maps not walked.
+      if (arp.size > 0) forgetIdle(arp, nowUs);
+      if (icmp.size > 0) forgetIdle(icmp, nowUs);
     },
   };
 }

@@ -125,11 +125,22 @@ export function median(values: ArrayLike<number>, count = values.length): number
   return quantileSorted(sorted, 0.5);
 }
 
-function quantileSorted(sorted: number[], q: number): number {
-  const at = (sorted.length - 1) * q;
+function quantileSorted(sorted: ArrayLike<number>, q: number, length = sorted.length): number {
+  const at = (length - 1) * q;
   const lo = Math.floor(at);
   const hi = Math.ceil(at);
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+}
+
+/** Scratch for robustShape: beaconing scores every connection start, so no arrays per call. */
+let sortedScratch = new Float64Array(64);
+let deviationScratch = new Float64Array(64);
+
+/** The first `count` values sorted ascending in `scratch` (the rest is +Infinity). */
+function sortInto(scratch: Float64Array, values: ArrayLike<number>, count: number): void {
+  scratch.fill(Number.POSITIVE_INFINITY);
+  for (let i = 0; i < count; i++) scratch[i] = values[i]!;
+  scratch.sort();
 }
 
 /** RITA's robust dispersion statistics of a sample: median, MAD and Bowley's quartile skew. */
@@ -138,12 +149,18 @@ export function robustShape(
   count = values.length,
 ): { median: number; mad: number; skew: number } {
   if (count === 0) return { median: 0, mad: 0, skew: 0 };
-  const sorted = Array.from({ length: count }, (_, i) => values[i]!).sort((a, b) => a - b);
-  const q1 = quantileSorted(sorted, 0.25);
-  const q2 = quantileSorted(sorted, 0.5);
-  const q3 = quantileSorted(sorted, 0.75);
-  const deviations = sorted.map((v) => Math.abs(v - q2)).sort((a, b) => a - b);
-  const mad = quantileSorted(deviations, 0.5);
+  if (count > sortedScratch.length) {
+    sortedScratch = new Float64Array(count);
+    deviationScratch = new Float64Array(count);
+  }
+  const sorted = sortedScratch;
+  sortInto(sorted, values, count);
+  const q1 = quantileSorted(sorted, 0.25, count);
+  const q2 = quantileSorted(sorted, 0.5, count);
+  const q3 = quantileSorted(sorted, 0.75, count);
+  for (let i = 0; i < count; i++) sorted[i] = Math.abs(sorted[i]! - q2);
+  sortInto(deviationScratch, sorted, count);
+  const mad = quantileSorted(deviationScratch, 0.5, count);
   // Bowley: (Q3 + Q1 − 2·Q2) / (Q3 − Q1); 0 when the quartiles coincide (a perfectly regular sample).
   const skew = q3 - q1 > 0 ? (q3 + q1 - 2 * q2) / (q3 - q1) : 0;
   return { median: q2, mad, skew };

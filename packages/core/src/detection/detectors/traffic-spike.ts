@@ -15,8 +15,10 @@ const MIN_HISTORY_DAYS = 3;
 const HABITUAL: ReadonlySet<DeviceType> = new Set(["phone", "tablet", "computer", "game_console", "nas", "tv"]);
 
 interface HourCounter {
-  /** Hour index (µs / 1 h) the bytes belong to. */
+  /** Hour index (µs / 1 h) the bytes belong to, and its bounds (packets compare, not divide). */
   hour: number;
+  startUs: number;
+  endUs: number;
   bytes: number;
   up: number;
   firstUs: number;
@@ -66,7 +68,8 @@ export function spikeThreshold(median: number, mad: number, sensitivity: number,
  * packets (up and down through the gateway), so the alert comes the moment the hour crosses.
  */
 export function trafficSpikeDetector(context: DetectorContext): Detector {
-  const counters = new Map<DeviceState, HourCounter>();
+  // By device slot: the packet path indexes an array instead of hashing the device.
+  const counters: (HourCounter | undefined)[] = [];
   const minFloor = FLOOR_BYTES / 2;
   let lastSweepUs = 0;
 
@@ -136,21 +139,43 @@ export function trafficSpikeDetector(context: DetectorContext): Detector {
     });
   };
 
-  const count = (state: DeviceState, p: DecodedPacket, up: boolean) => {
-    const hour = Math.floor(p.timestampUs / HOUR_US);
-    let c = counters.get(state);
+  /** The device's counter for the hour of `t`, started afresh when the hour changed. */
+  const begin = (state: DeviceState, c: HourCounter | undefined, t: number): HourCounter => {
+    const hour = Math.floor(t / HOUR_US);
+    const startUs = hour * HOUR_US;
+    const endUs = startUs + HOUR_US;
     if (c === undefined) {
-      c = { hour, bytes: 0, up: 0, firstUs: p.timestampUs, nextCheck: minFloor, threshold: 0, peak: 0, raised: null };
-      counters.set(state, c);
+      c = {
+        hour,
+        startUs,
+        endUs,
+        bytes: 0,
+        up: 0,
+        firstUs: t,
+        nextCheck: minFloor,
+        threshold: 0,
+        peak: 0,
+        raised: null,
+      };
+      counters[state.slot] = c;
     } else if (c.hour !== hour) {
       c.hour = hour;
+      c.startUs = startUs;
+      c.endUs = endUs;
       c.bytes = 0;
       c.up = 0;
-      c.firstUs = p.timestampUs;
+      c.firstUs = t;
       c.nextCheck = minFloor;
       c.threshold = 0;
       c.raised = null;
     }
+    return c;
+  };
+
+  const count = (state: DeviceState, p: DecodedPacket, up: boolean) => {
+    const t = p.timestampUs;
+    let c = counters[state.slot];
+    if (c === undefined || t < c.startUs || t >= c.endUs) c = begin(state, c, t);
     c.bytes += p.wireLength;
     if (up) c.up += p.wireLength;
     if (c.bytes >= c.nextCheck) judge(state, c, p.timestampUs);
@@ -170,7 +195,8 @@ export function trafficSpikeDetector(context: DetectorContext): Detector {
       if (nowUs - lastSweepUs < 10 * 60e6) return;
       lastSweepUs = nowUs;
       const hour = Math.floor(nowUs / HOUR_US);
-      for (const [state, c] of counters) if (c.hour < hour - 1) counters.delete(state);
+      for (let i = 0; i < counters.length; i++)
+        if (counters[i] !== undefined && counters[i]!.hour < hour - 1) counters[i] = undefined;
     },
   };
 }

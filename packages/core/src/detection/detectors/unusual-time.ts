@@ -23,6 +23,11 @@ export function sustainedThresholds(sensitivity: number): { minutes: number; byt
 
 interface HourActivity {
   hour: number;
+  /** Bounds of the hour and of the minute last marked: packets compare, they do not divide. */
+  startUs: number;
+  endUs: number;
+  minuteStartUs: number;
+  minuteEndUs: number;
   /** Minutes of the hour with traffic, as bits (two 30-bit words). */
   low: number;
   high: number;
@@ -44,7 +49,8 @@ interface HourActivity {
  * has no unusual time). Low for phones and computers, medium for things.
  */
 export function unusualTimeDetector(context: DetectorContext): Detector {
-  const activity = new Map<DeviceState, HourActivity>();
+  // By device slot: the packet path indexes an array instead of hashing the device.
+  const activity: (HourActivity | undefined)[] = [];
   const offsets = new WeakMap<DeviceBaseline, number>();
   let lastSweepUs = 0;
 
@@ -107,16 +113,45 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
 
   const note = (state: DeviceState, p: DecodedPacket) => {
     const t = p.timestampUs;
-    const hour = Math.floor(t / HOUR_US);
-    let a = activity.get(state);
-    if (a === undefined) {
-      a = { hour, low: 0, high: 0, minutes: 0, bytes: 0, firstUs: t, needMinutes: 0, needBytes: 0, done: false };
-      activity.set(state, a);
-      reset(state, a, hour, t);
-    } else if (a.hour !== hour) reset(state, a, hour, t);
+    let a = activity[state.slot];
+    if (a === undefined || t < a.startUs || t >= a.endUs) a = begin(state, a, t);
     if (a.done) return;
     a.bytes += p.wireLength;
-    const minute = Math.floor((t - hour * HOUR_US) / MINUTE_US);
+    // Within the minute last marked, its bit is set already.
+    if (t < a.minuteStartUs || t >= a.minuteEndUs) mark(a, t);
+    if (a.minutes >= a.needMinutes && a.bytes >= a.needBytes) judge(state, a, t);
+  };
+
+  /** The device's activity for the hour of `t`, started afresh when the hour changed. */
+  const begin = (state: DeviceState, a: HourActivity | undefined, t: number): HourActivity => {
+    const hour = Math.floor(t / HOUR_US);
+    if (a === undefined) {
+      a = {
+        hour,
+        startUs: 0,
+        endUs: 0,
+        minuteStartUs: 0,
+        minuteEndUs: 0,
+        low: 0,
+        high: 0,
+        minutes: 0,
+        bytes: 0,
+        firstUs: t,
+        needMinutes: 0,
+        needBytes: 0,
+        done: false,
+      };
+      activity[state.slot] = a;
+      reset(state, a, hour, t);
+    } else if (a.hour !== hour) reset(state, a, hour, t);
+    return a;
+  };
+
+  const mark = (a: HourActivity, t: number) => {
+    const hourStartUs = a.hour * HOUR_US;
+    const minute = Math.floor((t - hourStartUs) / MINUTE_US);
+    a.minuteStartUs = hourStartUs + minute * MINUTE_US;
+    a.minuteEndUs = a.minuteStartUs + MINUTE_US;
     if (minute < 30) {
       const bit = 1 << minute;
       if ((a.low & bit) === 0) {
@@ -130,12 +165,16 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
         a.minutes++;
       }
     }
-    if (a.minutes >= a.needMinutes && a.bytes >= a.needBytes) judge(state, a, t);
   };
 
   const reset = (state: DeviceState, a: HourActivity, hour: number, t: number) => {
     const need = sustainedThresholds(context.sensitivity("unusual_time", state.id));
     a.hour = hour;
+    a.startUs = hour * HOUR_US;
+    a.endUs = a.startUs + HOUR_US;
+    // No minute marked yet.
+    a.minuteStartUs = 0;
+    a.minuteEndUs = 0;
     a.low = 0;
     a.high = 0;
     a.minutes = 0;
@@ -160,13 +199,14 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
       if (nowUs - lastSweepUs < 10 * 60e6) return;
       lastSweepUs = nowUs;
       const hour = Math.floor(nowUs / HOUR_US);
-      for (const [state, a] of activity) if (a.hour < hour - 1) activity.delete(state);
+      for (let i = 0; i < activity.length; i++)
+        if (activity[i] !== undefined && activity[i]!.hour < hour - 1) activity[i] = undefined;
     },
   };
 }
 
 /** "08–22 h" style ranges of the usual hours. */
-function describeHours(hours: number[]): string {
+function describeHours(hours: readonly number[]): string {
   if (hours.length === 0) return "at no regular hour";
   const ranges: string[] = [];
   let start = hours[0]!;

@@ -249,6 +249,8 @@ export function arpSpoofingDetector(context: DetectorContext): Detector {
       else if (p.ipVersion === 4 && p.srcMac >= 0) ipPacket(p);
     },
     tick(nowUs) {
+      // Ticks come every second of packet time: an empty map is not walked.
+      if (claims.size === 0) return;
       for (const [m, c] of claims) if (nowUs - c.us > 2 * CLAIM_MEMORY_US) claims.delete(m);
     },
   };

@@ -216,6 +216,8 @@ export function dgaDomainDetector(options: DgaDomainOptions = {}): DetectorFacto
         });
       },
       tick(nowUs: number): void {
+        // Ticks come every second of packet time: an empty map is not walked.
+        if (windows.size === 0) return;
         for (const [id, window] of windows) {
           const last = window.lookups[window.lookups.length - 1];
           if ((!last || nowUs - last.timeUs > WINDOW_US) && nowUs - window.raisedUs > WINDOW_US) windows.delete(id);

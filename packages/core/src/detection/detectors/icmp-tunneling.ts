@@ -140,6 +140,8 @@ export function icmpTunnelingDetector(): DetectorFactory {
         });
       },
       tick(nowUs: number): void {
+        // Ticks come every second of packet time: an empty map is not walked.
+        if (pairs.size === 0) return;
         for (const [key, state] of pairs) if (nowUs - state.startUs > 2 * WINDOW_US) pairs.delete(key);
       },
     };

@@ -41,8 +41,9 @@ export class PairCache<V> {
   private index(slot: number, key: number): number {
     // Keys may exceed 32 bits (IPv6 mixes): fold the high part in before the multiplicative hash.
     const low = key | 0;
-    // Most keys are 32-bit (IPv4): no division for them.
-    const high = low === key ? 0 : (key / 4294967296) | 0;
+    // The bits above 32 (MACs, IPv6 mixes): key − (key >>> 0) is an exact multiple of 2^32, and
+    // multiplying by 2^−32 costs less than dividing (this runs for every packet).
+    const high = ((key - (key >>> 0)) * 2.3283064365386963e-10) | 0;
     return (Math.imul(low ^ Math.imul(high, 0x27d4eb2d) ^ Math.imul(slot, 0x9e3779b1), 0x85ebca6b) >>> 16) & this.mask;
   }
 }

@@ -356,6 +356,8 @@ export function portScanDetector(context: DetectorContext): Detector {
       else if (protocol === 1 && p.icmpType === 3) unreachable(p, data);
     },
     tick(nowUs) {
+      // Ticks come every second of packet time: an empty map is not walked.
+      if (sources.size === 0) return;
       for (const [ip, t] of sources) {
         for (const [key, sent] of t.pending) {
           // Map iteration is in insertion order, which is time order: stop at the first young probe.

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createDefaultClassifier } from "./default-classifier.js";
 import type { ClassificationInput } from "./device-classifier.js";
+import { emptyFingerprint } from "./device-map.js";
 import { DEVICE_TYPES, type DeviceFingerprint, type DeviceType } from "./device-record.js";
 import rulesJson from "./device-type-rules.json" with { type: "json" };
 import {
@@ -25,21 +26,7 @@ function device(
     vendor,
     randomizedMac,
     hostnames,
-    fingerprint: {
-      mdnsServices: [],
-      mdnsNames: [],
-      mdnsModels: [],
-      ssdpServers: [],
-      userAgents: [],
-      ja4: [],
-      tlsServerNames: [],
-      dnsNames: [],
-      netbiosNames: [],
-      ssdpDeviceTypes: [],
-      serverPorts: [],
-      httpServers: [],
-      ...fingerprint,
-    },
+    fingerprint: { ...emptyFingerprint(), ...fingerprint },
   };
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AlertLike, DeviceEvent, DeviceRecord } from "@heimdal/core";
+import { type AlertLike, type DeviceEvent, type DeviceRecord, emptyFingerprint } from "@heimdal/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { SqliteDatabase } from "./sqlite-database.js";
 import {
@@ -30,20 +30,7 @@ function device(id: string, lastSeen: number, extra: Partial<DeviceRecord> = {})
     type: { value: "plug_switch_bulb", confidence: 0.8, evidence: ["oui:Espressif"] },
     model: null,
     os: null,
-    fingerprint: {
-      mdnsServices: [],
-      mdnsNames: [],
-      mdnsModels: [],
-      ssdpServers: [],
-      userAgents: [],
-      ja4: [],
-      tlsServerNames: [],
-      dnsNames: [],
-      netbiosNames: [],
-      ssdpDeviceTypes: [],
-      serverPorts: [],
-      httpServers: [],
-    },
+    fingerprint: emptyFingerprint(),
     firstSeen: 1000,
     lastSeen,
     online: true,

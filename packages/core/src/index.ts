@@ -67,3 +67,7 @@ export * from "./storage/memory-storage.js";
 export * from "./storage/repositories.js";
 export * from "./storage/storage-contract.js";
 export * from "./storage/storage-provider.js";
+export * from "./storage/traffic-repository.js";
+export * from "./traffic/spread.js";
+export * from "./traffic/traffic-recorder.js";
+export * from "./traffic/traffic-sample.js";

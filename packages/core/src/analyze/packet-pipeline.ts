@@ -12,6 +12,7 @@ import { DecodedPacket, MALFORMED_REASONS } from "../packet/decoded-packet.js";
 import { decodePacket } from "../packet/decoder.js";
 import { lastTwoLabels } from "../profile/domain-parser.js";
 import { ProfileEngine, type ProfileEngineOptions } from "../profile/profile-engine.js";
+import { TrafficRecorder, type TrafficRecorderOptions } from "../traffic/traffic-recorder.js";
 import { toAlertReport, toIncidentReport } from "./alert-report.js";
 import { toDeviceReport, toEventReport } from "./device-report.js";
 import type { AnalysisReport, CaptureProblemReport, DropReport } from "./report.js";
@@ -28,6 +29,8 @@ export interface PacketPipelineOptions {
   detection?: Omit<DetectionOptions, "sensorMacs">;
   /** Hosts listed in `flows.topTalkers`. */
   topTalkers?: number;
+  /** Per-minute and per-destination recent traffic for storage. */
+  traffic?: TrafficRecorderOptions;
 }
 
 /**
@@ -43,6 +46,7 @@ export class PacketPipeline {
   private readonly evidence: EvidenceObserver;
   private readonly profiles: ProfileEngine;
   private readonly detection: DetectionEngine;
+  private readonly traffic: TrafficRecorder;
   private events: DeviceEvent[] = [];
   /** Packet time of the last device-map tick; presence and events settle about once a second. */
   private lastTickUs = Number.NEGATIVE_INFINITY;
@@ -60,7 +64,16 @@ export class PacketPipeline {
 
   constructor(options: PacketPipelineOptions) {
     this.devices = new DeviceMap({ ...options.discovery, classifier: options.classifier, vendors: options.vendors });
-    this.profiles = new ProfileEngine(this.devices, { domains: lastTwoLabels, ...options.profiles });
+    const traffic = new TrafficRecorder(options.traffic);
+    this.traffic = traffic;
+    this.profiles = new ProfileEngine(this.devices, {
+      domains: lastTwoLabels,
+      ...options.profiles,
+      onConnection: (deviceId, connection) => {
+        traffic.add(deviceId, connection);
+        options.profiles?.onConnection?.(deviceId, connection);
+      },
+    });
     const profiles = this.profiles;
     this.detection = new DetectionEngine(this.devices, this.profiles, {
       detectors: [],
@@ -174,6 +187,11 @@ export class PacketPipeline {
   /** Device events raised in this analysis so far, oldest first (packet time). */
   get deviceEvents(): readonly DeviceEvent[] {
     return this.events;
+  }
+
+  /** Recent traffic per device and destination, for storage (drained by its owner). */
+  get trafficRecorder(): TrafficRecorder {
+    return this.traffic;
   }
 
   /** Profiles and baselines per device. */

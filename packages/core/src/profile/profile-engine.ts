@@ -10,6 +10,8 @@ export interface ProfileEngineOptions {
   baseline?: Partial<BaselineOptions>;
   /** Addresses remembered with the name a lookup gave them (default 65,536). */
   nameCacheSize?: number;
+  /** Hears every connection attributed to a device (the traffic recorder). */
+  onConnection?: (deviceId: string, connection: DeviceConnection) => void;
 }
 
 const PROTOCOL_NAMES: Record<number, string> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6" };
@@ -165,6 +167,7 @@ export class ProfileEngine {
     this.connectionsSeen++;
     this.profileOf(state.id).addConnection(connection);
     this.baselineFor(state.id).addConnection(connection);
+    this.options.onConnection?.(state.id, connection);
   }
 
   private profileOf(deviceId: string): DeviceProfile {

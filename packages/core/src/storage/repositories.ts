@@ -5,7 +5,9 @@
  * again after a crash, leaves the same stored state.
  */
 import type { DeviceRecord } from "../discovery/device-record.js";
+import type { DestinationSample, TrafficSample } from "../traffic/traffic-sample.js";
 import type { StorageOperation, StorageProvider } from "./storage-provider.js";
+import type { TrafficRepository } from "./traffic-repository.js";
 
 export interface DeviceRepository {
   /**
@@ -140,6 +142,7 @@ export interface Repositories {
   profiles: ProfileRepository;
   baselines: BaselineRepository;
   alerts: AlertRepository;
+  traffic: TrafficRepository;
 }
 
 /** One write the BatchedWriter queues for the repositories. */
@@ -149,7 +152,11 @@ export type RepositoryWrite =
   | { kind: "profile"; deviceId: string; profile: unknown }
   | { kind: "baseline"; deviceId: string; baseline: unknown }
   | { kind: "alert"; alert: AlertLike }
-  | { kind: "kv"; op: StorageOperation };
+  | { kind: "kv"; op: StorageOperation }
+  | { kind: "traffic_minute"; sample: TrafficSample }
+  | { kind: "traffic_destination"; sample: DestinationSample }
+  /** Drops recent traffic past its retention, counted back from `newestMs`. */
+  | { kind: "traffic_prune"; newestMs: number };
 
 /**
  * The key under which writes coalesce while they wait (latest wins): a device, profile,
@@ -170,6 +177,14 @@ export function writeKey(write: RepositoryWrite): string {
       return `alert:${write.alert.id}`;
     case "kv":
       return `kv:${write.op.key}`;
+    case "traffic_minute":
+      return `traffic_minute:${write.sample.deviceId}|${write.sample.minute}`;
+    case "traffic_destination": {
+      const s = write.sample;
+      return `traffic_destination:${s.deviceId}|${s.bucket}|${s.protocol}|${s.port}|${s.direction}|${s.destination}`;
+    }
+    case "traffic_prune":
+      return "traffic_prune";
   }
 }
 
@@ -195,6 +210,15 @@ export function applyWrites(repositories: Repositories, writes: readonly Reposit
       case "kv":
         if (write.op.op === "set") repositories.kv.set(write.op.key, write.op.value);
         else repositories.kv.delete(write.op.key);
+        break;
+      case "traffic_minute":
+        repositories.traffic.putMinute(write.sample);
+        break;
+      case "traffic_destination":
+        repositories.traffic.putDestination(write.sample);
+        break;
+      case "traffic_prune":
+        repositories.traffic.prune(write.newestMs);
         break;
     }
   }

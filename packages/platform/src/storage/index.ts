@@ -10,4 +10,5 @@ export {
   type SqliteRepositoryOptions,
 } from "./sqlite-repositories.js";
 export { SqliteStorage } from "./sqlite-storage.js";
+export { SqliteTrafficRepository } from "./sqlite-traffic-repository.js";
 export { SqliteWriteTarget } from "./sqlite-write-target.js";

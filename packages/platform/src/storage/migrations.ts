@@ -97,4 +97,40 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX alerts_severity_time;
     `,
   },
+  {
+    version: 4,
+    name: "recent traffic: device minutes, destination buckets",
+    // Samples carry cumulative values and are replaced on write (idempotent). Rows are pruned
+    // by TRAFFIC_RETENTION from the newest sample: the minute index serves that and the "last
+    // hour" reads; the destination index serves the flows endpoint's destination filter.
+    sql: `
+      CREATE TABLE traffic_minutes (
+        device_id TEXT NOT NULL,
+        minute INTEGER NOT NULL,
+        bytes_up INTEGER NOT NULL,
+        bytes_down INTEGER NOT NULL,
+        packets_up INTEGER NOT NULL,
+        packets_down INTEGER NOT NULL,
+        flows INTEGER NOT NULL,
+        PRIMARY KEY (device_id, minute)
+      ) WITHOUT ROWID;
+      CREATE INDEX traffic_minutes_minute ON traffic_minutes (minute);
+
+      CREATE TABLE traffic_destinations (
+        device_id TEXT NOT NULL,
+        bucket INTEGER NOT NULL,
+        destination TEXT NOT NULL,
+        protocol TEXT NOT NULL,
+        port INTEGER NOT NULL,
+        direction TEXT NOT NULL,
+        bytes_up INTEGER NOT NULL,
+        bytes_down INTEGER NOT NULL,
+        packets INTEGER NOT NULL,
+        flows INTEGER NOT NULL,
+        PRIMARY KEY (device_id, bucket, destination, protocol, port, direction)
+      ) WITHOUT ROWID;
+      CREATE INDEX traffic_destinations_bucket ON traffic_destinations (bucket);
+      CREATE INDEX traffic_destinations_destination ON traffic_destinations (destination, bucket);
+    `,
+  },
 ];

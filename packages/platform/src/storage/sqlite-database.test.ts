@@ -47,6 +47,7 @@ describe("SqliteDatabase", () => {
       { version: 1, name: "kv", applied_at: 1_700_000_000_000 },
       { version: 2, name: "devices, events, profiles, baselines, alerts", applied_at: 1_700_000_000_000 },
       { version: 3, name: "alert page indexes", applied_at: 1_700_000_000_000 },
+      { version: 4, name: "recent traffic: device minutes, destination buckets", applied_at: 1_700_000_000_000 },
     ]);
     expect(objects).toEqual([
       "index alerts_device_page",
@@ -56,6 +57,9 @@ describe("SqliteDatabase", () => {
       "index devices_mac",
       "index events_device_time",
       "index events_time",
+      "index traffic_destinations_bucket",
+      "index traffic_destinations_destination",
+      "index traffic_minutes_minute",
       "table alerts",
       "table baselines",
       "table devices",
@@ -63,6 +67,8 @@ describe("SqliteDatabase", () => {
       "table kv",
       "table profiles",
       "table schema_version",
+      "table traffic_destinations",
+      "table traffic_minutes",
     ]);
   });
 
@@ -102,7 +108,7 @@ describe("SqliteDatabase", () => {
     );
     old.close();
     const current = new SqliteDatabase(path);
-    expect(current.schemaVersion()).toBe(3);
+    expect(current.schemaVersion()).toBe(MIGRATIONS.length);
     expect(current.run("read", (sql) => sql("SELECT id FROM alerts").pluck().all())).toEqual(["a1"]);
     current.close();
     expect(inspect(path).objects.filter((o) => o.startsWith("index alerts"))).toEqual([

@@ -17,6 +17,7 @@ import {
 } from "@heimdal/core";
 import { jsonText, type SqliteDatabase } from "./sqlite-database.js";
 import { SqliteStorage } from "./sqlite-storage.js";
+import { SqliteTrafficRepository } from "./sqlite-traffic-repository.js";
 
 export interface SqliteRepositoryOptions {
   /** Wall clock for baselines' savedAt, ms since the epoch (default Date.now). */
@@ -32,6 +33,7 @@ export function createSqliteRepositories(db: SqliteDatabase, options: SqliteRepo
     profiles: new SqliteProfileRepository(db),
     baselines: new SqliteBaselineRepository(db, options.now ?? Date.now),
     alerts: new SqliteAlertRepository(db),
+    traffic: new SqliteTrafficRepository(db),
   };
 }
 

@@ -12,10 +12,12 @@ import { registerIncidentRoutes } from "../routes/incidents.js";
 import { registerOpenApiRoute } from "../routes/openapi.js";
 import { registerStaticFiles } from "../routes/static-files.js";
 import { registerStatusRoutes } from "../routes/status.js";
+import { registerRecentTrafficRoutes } from "../routes/traffic-now.js";
 import { Incident, StoredAlert } from "../schemas/alerts.js";
 import { ErrorResponse } from "../schemas/common.js";
 import { DeviceSummary } from "../schemas/devices.js";
 import { Block, ExclusionEntry } from "../schemas/settings.js";
+import { FlowAggregate } from "../schemas/traffic-now.js";
 import { installAccessControl } from "../security/access-control.js";
 import { SECURITY_HEADERS } from "../security/security-headers.js";
 import { SERVER_VERSION } from "../version.js";
@@ -67,7 +69,7 @@ export async function buildApp(ctx: ApiContext, options: BuildOptions): Promise<
     return payload;
   });
 
-  for (const schema of [ErrorResponse, DeviceSummary, StoredAlert, Incident, ExclusionEntry, Block]) {
+  for (const schema of [ErrorResponse, DeviceSummary, StoredAlert, Incident, ExclusionEntry, Block, FlowAggregate]) {
     app.addSchema(schema);
   }
   await app.register(fastifySwagger, {
@@ -101,6 +103,7 @@ export async function buildApp(ctx: ApiContext, options: BuildOptions): Promise<
   registerConfigRoutes(app, ctx);
   registerStatusRoutes(app, ctx);
   registerEventStreamRoute(app, ctx);
+  registerRecentTrafficRoutes(app, ctx);
   registerOpenApiRoute(app);
   await registerStaticFiles(app, options.staticDir);
   return app;

@@ -1,4 +1,4 @@
-import type { DeviceEvent } from "@heimdal/core";
+import type { DeviceEvent, TrafficEvent } from "@heimdal/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { T0 } from "../test-support/seed.test-util.js";
 import { type Client, type Fixture, startFixture } from "../test-support/server-fixture.test-util.js";
@@ -126,6 +126,29 @@ describe("event stream", () => {
     const [event] = await stream.waitFor(1);
     expect(event).toMatchObject({ event: "alert_acknowledged", data: { alertId: "alert-000003" } });
     await stream.close();
+  });
+
+  it("streams a traffic minute stored with the rest, and replays it after Last-Event-ID", async () => {
+    const before = fixture.writer.events.lastId();
+    const stream = await openStream();
+    const minute: TrafficEvent = {
+      type: "traffic",
+      time: T0,
+      deviceId: null,
+      bytesUp: 10,
+      bytesDown: 20,
+      packets: 3,
+      flows: 1,
+      devices: 1,
+      topDevices: [{ deviceId: "dev-02000000001", bytes: 30 }],
+    };
+    const id = fixture.writer.events.append(minute);
+    const [event] = await stream.waitFor(1);
+    expect(event).toMatchObject({ id, event: "traffic", data: { bytesDown: 20, topDevices: minute.topDevices } });
+    await stream.close();
+    const again = await openStream({ "last-event-id": String(before) });
+    expect((await again.waitFor(1)).map((r) => [r.id, r.event])).toEqual([[id, "traffic"]]);
+    await again.close();
   });
 
   it("refuses a Last-Event-ID that is not an event id, naming it, and a stream without a session", async () => {

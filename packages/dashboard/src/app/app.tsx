@@ -5,6 +5,7 @@ import { AlertsPage } from "./pages/alerts-page.js";
 import { DeviceDetailPage } from "./pages/device-detail-page.js";
 import { DevicesPage } from "./pages/devices-page.js";
 import { LoginPage } from "./pages/login-page.js";
+import { NetworkMapPage } from "./pages/network-map-page.js";
 import { OverviewPage } from "./pages/overview-page.js";
 import { SettingsPage } from "./pages/settings-page.js";
 import { useRouter } from "./router.js";
@@ -16,6 +17,7 @@ function Page() {
   if (path === "/devices") return <DevicesPage />;
   if (path.startsWith("/devices/")) return <DeviceDetailPage id={decodeURIComponent(path.slice("/devices/".length))} />;
   if (path === "/alerts") return <AlertsPage />;
+  if (path === "/map") return <NetworkMapPage />;
   if (path === "/settings") return <SettingsPage />;
   return <ErrorState message={`There is no page at ${path}.`} />;
 }

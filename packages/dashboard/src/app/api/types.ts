@@ -171,3 +171,49 @@ export interface LiveEvent {
   alertType?: string;
   severity?: string;
 }
+
+/** GET /traffic/now: bytes in the last minutes beside the baselines' usual. */
+export interface TrafficNow {
+  asOf: number | null;
+  windowMinutes: number;
+  network: {
+    bytesUp: number;
+    bytesDown: number;
+    bytes: number;
+    packets: number;
+    flows: number;
+    activeDevices: number;
+    usualBytes: number;
+    ratio: number | null;
+  };
+  minutes: { minute: number; bytes: number }[];
+  devices: {
+    deviceId: string;
+    bytesUp: number;
+    bytesDown: number;
+    bytes: number;
+    usualBytes: number;
+    ratio: number | null;
+    basis: "hour_of_week" | "hour_of_day" | null;
+  }[];
+}
+
+/** GET /flows: a device's recent traffic with one destination (a name from DNS: attacker-controlled text). */
+export interface FlowAggregate {
+  deviceId: string;
+  destination: string;
+  protocol: string;
+  port: number;
+  direction: "out" | "in";
+  bytesUp: number;
+  bytesDown: number;
+  packets: number;
+  flows: number;
+  firstBucket: number;
+  lastBucket: number;
+}
+
+export interface FlowList {
+  total: number;
+  flows: FlowAggregate[];
+}

@@ -2,7 +2,7 @@
  * One line-drawn icon per device type (24×24 SVG paths, drawn here so that no image file or
  * font is needed and the CSP's img-src stays 'self').
  */
-const PATHS: Record<string, string> = {
+export const DEVICE_ICON_PATHS: Record<string, string> = {
   phone: "M8 2h8a1 1 0 0 1 1 1v18a1 1 0 0 1-1 1H8a1 1 0 0 1-1-1V3a1 1 0 0 1 1-1zM11 19h2",
   tablet: "M5 2h14a1 1 0 0 1 1 1v18a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V3a1 1 0 0 1 1-1zM11 19h2",
   computer: "M3 4h18v12H3zM8 20h8M12 16v4",
@@ -24,7 +24,7 @@ const PATHS: Record<string, string> = {
 };
 
 export function DeviceIcon({ type }: { type: string }) {
-  const path = PATHS[type] ?? PATHS.unknown;
+  const path = DEVICE_ICON_PATHS[type] ?? DEVICE_ICON_PATHS.unknown;
   return (
     <svg className="device-icon" viewBox="0 0 24 24" width="24" height="24" role="img" aria-label={type}>
       <path d={path} fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" strokeLinejoin="round" />

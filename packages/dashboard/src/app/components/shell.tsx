@@ -6,6 +6,7 @@ import { useSession } from "../session.js";
 const NAV = [
   { to: "/", label: "Overview" },
   { to: "/devices", label: "Devices" },
+  { to: "/map", label: "Map" },
   { to: "/alerts", label: "Alerts" },
   { to: "/settings", label: "Settings" },
 ] as const;

@@ -8,6 +8,7 @@ const EVENT_TYPES = [
   "device_changed",
   "alert_raised",
   "alert_acknowledged",
+  "traffic",
 ] as const;
 
 /** A burst of events (a capture replayed at once) becomes one refresh, not hundreds. */

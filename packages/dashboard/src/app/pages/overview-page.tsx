@@ -3,6 +3,7 @@ import { type DeviceList, SEVERITIES, type Status } from "../api/types.js";
 import { DeviceIcon } from "../components/device-icon.js";
 import { SeverityBadge } from "../components/severity-badge.js";
 import { Empty, Loaded } from "../components/states.js";
+import { TrafficNowCard } from "../components/traffic-now-card.js";
 import { formatAgo, formatBytes } from "../format.js";
 import { useResource } from "../live/use-resource.js";
 import { devicePath, Link } from "../router.js";
@@ -60,6 +61,8 @@ function OverviewView({ status, devices, traffic }: Overview) {
           <span className="tile-label">traffic, {traffic.totals.connections} connections</span>
         </div>
       </section>
+
+      <TrafficNowCard devices={devices.devices} />
 
       <section className="card">
         <h2>Open alerts by severity</h2>

@@ -66,7 +66,7 @@ describe("device-sent markup in the dashboard", () => {
   });
 
   it("shows them as text in the overview, alerts and settings", async () => {
-    for (const path of ["/", "/alerts", "/settings"]) {
+    for (const path of ["/", "/alerts", "/settings", "/map"]) {
       await page.goto(`${sensor.url}${path}`);
       await page.locator("main h1").waitFor();
       await page.locator(".state-loading").waitFor({ state: "detached" });
@@ -77,6 +77,16 @@ describe("device-sent markup in the dashboard", () => {
     const text = await bodyText();
     expect(text).toContain(PAYLOADS.dhcpHostname);
     await screenshot(page, "xss-alerts");
+  });
+
+  it("draws them as SVG text on the network map", async () => {
+    await page.goto(`${sensor.url}/map`);
+    await page.getByTestId("map-device").first().waitFor();
+    const text = await bodyText();
+    expect(text).toContain(PAYLOADS.dhcpHostname);
+    expect(text).toContain(PAYLOADS.mdnsName);
+    expect(await xssFlag()).toBeUndefined();
+    await screenshot(page, "xss-map");
   });
 
   it("no page created an element from the payloads, and nothing broke the CSP", async () => {

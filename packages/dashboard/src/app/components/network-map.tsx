@@ -137,6 +137,7 @@ export function NetworkMap({ data, narrow, matches, searching }: NetworkMapProps
             onFocus={() => setSelected(row.device.id)}
             onBlur={() => setSelected(null)}
           >
+            <rect x={row.x} y={row.y - 11} width={narrow ? 320 : 300} height={22} className="map-hit" />
             <circle cx={row.x + 16} cy={row.y} r={4} className="map-status" />
             <text x={row.x + 26} y={row.y + 4} className="map-name">
               {clip(row.device.name, nameMax)}
@@ -153,6 +154,7 @@ export function NetworkMap({ data, narrow, matches, searching }: NetworkMapProps
           key={placed.key}
           className={talkedTo?.has(placed.destination.name) ? "map-destination hot" : "map-destination"}
           data-testid="map-destination"
+          data-destination={placed.destination.name}
         >
           <text x={placed.x} y={placed.y + 4} className="map-name">
             {clip(placed.destination.name, narrow ? 30 : 26)}

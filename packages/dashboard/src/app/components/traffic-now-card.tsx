@@ -31,7 +31,8 @@ function TrafficNowView({ now, devices }: { now: TrafficNow; devices: readonly D
       </Empty>
     );
   const names = new Map(devices.map((d) => [d.id, d.name ?? d.vendor ?? d.mac]));
-  const above = now.devices.filter((d) => d.bytes > d.usualBytes);
+  // 10 % over is noise, not news.
+  const above = now.devices.filter((d) => d.bytes > d.usualBytes * 1.1);
   return (
     <>
       <p className="now-figure">

@@ -166,7 +166,7 @@ describe("traffic now and the network map in chromium", () => {
     await phone.getByTestId("map-group").first().waitFor(SETTLE);
     await phone.getByTestId("map-group").first().click();
     await phone.getByTestId("map-device").first().waitFor(SETTLE);
-    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    const width = await phone.evaluate<number>("document.documentElement.scrollWidth");
     expect(width).toBeLessThanOrEqual(390);
     // Every section, the map's included, fits the bottom bar.
     const lastTab = await phone.getByRole("link", { name: "Settings", exact: true }).boundingBox();

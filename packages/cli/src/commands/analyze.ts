@@ -162,6 +162,8 @@ export function analyzeFiles(
     const stored = store === undefined ? undefined : new UserSettings(store.repositories.kv);
     const pipeline = createPipeline({
       discovery,
+      // Recent traffic only when a database will keep it.
+      ...(store && { traffic: {} }),
       detection: {
         detectors: defaultDetectors({ domains: publicSuffixDomains, threatIntel }),
         sensitivity: parseSensitivity([...(stored?.sensitivity() ?? []), ...(options.sensitivity ?? [])]),

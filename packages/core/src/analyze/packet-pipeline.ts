@@ -29,7 +29,7 @@ export interface PacketPipelineOptions {
   detection?: Omit<DetectionOptions, "sensorMacs">;
   /** Hosts listed in `flows.topTalkers`. */
   topTalkers?: number;
-  /** Per-minute and per-destination recent traffic for storage. */
+  /** Record per-minute and per-destination recent traffic for storage (off without it). */
   traffic?: TrafficRecorderOptions;
 }
 
@@ -66,13 +66,17 @@ export class PacketPipeline {
     this.devices = new DeviceMap({ ...options.discovery, classifier: options.classifier, vendors: options.vendors });
     const traffic = new TrafficRecorder(options.traffic);
     this.traffic = traffic;
+    const onConnection = options.profiles?.onConnection;
     this.profiles = new ProfileEngine(this.devices, {
       domains: lastTwoLabels,
       ...options.profiles,
-      onConnection: (deviceId, connection) => {
-        traffic.add(deviceId, connection);
-        options.profiles?.onConnection?.(deviceId, connection);
-      },
+      // Recorded only for a store that asked: without one, minutes would pile up unread.
+      ...(options.traffic && {
+        onConnection: (deviceId, connection) => {
+          traffic.add(deviceId, connection);
+          onConnection?.(deviceId, connection);
+        },
+      }),
     });
     const profiles = this.profiles;
     this.detection = new DetectionEngine(this.devices, this.profiles, {
@@ -189,7 +193,7 @@ export class PacketPipeline {
     return this.events;
   }
 
-  /** Recent traffic per device and destination, for storage (drained by its owner). */
+  /** Recent traffic per device and destination, for storage (drained by its owner; empty unless `traffic` was given). */
   get trafficRecorder(): TrafficRecorder {
     return this.traffic;
   }

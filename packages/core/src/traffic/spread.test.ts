@@ -1,10 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { spreadOverBuckets } from "./spread.js";
+import { part, spreadOverBuckets } from "./spread.js";
 
 function spread(start: number, end: number, bucketMs: number, amounts: number[]) {
   const parts: { bucket: number; parts: number[] }[] = [];
-  spreadOverBuckets(start, end, bucketMs, amounts, (bucket, p) => parts.push({ bucket, parts: [...p] }));
+  spreadOverBuckets(start, end, bucketMs, (bucket, from, to) =>
+    parts.push({ bucket, parts: amounts.map((a) => part(a, from, to)) }),
+  );
   return parts;
 }
 

@@ -1,5 +1,5 @@
 import type { DeviceConnection } from "../profile/device-profile.js";
-import { spreadOverBuckets } from "./spread.js";
+import { part, spreadOverBuckets } from "./spread.js";
 import {
   DESTINATION_BUCKET_MS,
   type DestinationSample,
@@ -33,6 +33,17 @@ export interface TrafficDrain {
 
 const TOP_DEVICES = 5;
 
+/** Held samples carry whether they changed since the last drain. */
+type Held<S> = S & { dirty: boolean };
+
+/** One device's held buckets: minutes by minute index (small integers hash fast), destinations by text key. */
+interface DeviceBuckets {
+  minutes: Map<number, Held<TrafficSample>>;
+  destinations: Map<string, Held<DestinationSample>>;
+  /** Distinct destinations per bucket index, for the per-bucket limit. */
+  destinationCounts: Map<number, number>;
+}
+
 /**
  * Accumulates each device's connections (ended flows, as the profile engine attributes them)
  * into per-minute samples and five-minute destination aggregates. Runs per flow end, never per
@@ -40,12 +51,7 @@ const TOP_DEVICES = 5;
  * batch retried or a sample written twice (still growing at the first drain) stays exact.
  */
 export class TrafficRecorder {
-  private readonly minuteSamples = new Map<string, TrafficSample>();
-  private readonly destinationSamples = new Map<string, DestinationSample>();
-  /** Distinct destinations per "device|bucket", for the per-bucket limit. */
-  private readonly destinationCounts = new Map<string, number>();
-  private readonly dirtyMinutes = new Set<string>();
-  private readonly dirtyDestinations = new Set<string>();
+  private readonly devices = new Map<string, DeviceBuckets>();
   private readonly destinationsPerBucket: number;
   private readonly holdMs: number;
   private readonly announceMs: number;
@@ -64,7 +70,9 @@ export class TrafficRecorder {
 
   /** Minute samples held in memory now (for status and tests). */
   get heldMinutes(): number {
-    return this.minuteSamples.size;
+    let held = 0;
+    for (const buckets of this.devices.values()) held += buckets.minutes.size;
+    return held;
   }
 
   /** Accounts one connection of a device. */
@@ -72,32 +80,40 @@ export class TrafficRecorder {
     const start = Math.max(c.start, this.forgottenBefore);
     const end = Math.max(c.end, start);
     if (end > this.newestMs) this.newestMs = end;
-    const amounts = [c.bytesUp, c.bytesDown, c.packetsUp, c.packetsDown];
-    spreadOverBuckets(start, end, MINUTE_MS, amounts, (minute, parts) => {
-      const key = `${deviceId}|${minute}`;
-      let sample = this.minuteSamples.get(key);
+    let buckets = this.devices.get(deviceId);
+    if (!buckets) {
+      buckets = { minutes: new Map(), destinations: new Map(), destinationCounts: new Map() };
+      this.devices.set(deviceId, buckets);
+    }
+    const minutes = buckets.minutes;
+    const { bytesUp, bytesDown, packetsUp, packetsDown } = c;
+    const endMinute = Math.floor(end / MINUTE_MS) * MINUTE_MS;
+    spreadOverBuckets(start, end, MINUTE_MS, (minute, from, to) => {
+      const index = minute / MINUTE_MS;
+      let sample = minutes.get(index);
       if (!sample) {
-        sample = { deviceId, minute, bytesUp: 0, bytesDown: 0, packetsUp: 0, packetsDown: 0, flows: 0 };
-        this.minuteSamples.set(key, sample);
+        sample = { deviceId, minute, bytesUp: 0, bytesDown: 0, packetsUp: 0, packetsDown: 0, flows: 0, dirty: true };
+        minutes.set(index, sample);
       }
-      sample.bytesUp += parts[0]!;
-      sample.bytesDown += parts[1]!;
-      sample.packetsUp += parts[2]!;
-      sample.packetsDown += parts[3]!;
-      this.dirtyMinutes.add(key);
+      sample.bytesUp += part(bytesUp, from, to);
+      sample.bytesDown += part(bytesDown, from, to);
+      sample.packetsUp += part(packetsUp, from, to);
+      sample.packetsDown += part(packetsDown, from, to);
+      if (minute === endMinute) sample.flows++;
+      sample.dirty = true;
     });
-    const endKey = `${deviceId}|${Math.floor(end / MINUTE_MS) * MINUTE_MS}`;
-    this.minuteSamples.get(endKey)!.flows++;
 
     const direction: FlowDirection = c.outbound ? "out" : "in";
     const port = c.outbound ? c.remotePort : c.localPort;
+    const packets = packetsUp + packetsDown;
     const endBucket = Math.floor(end / DESTINATION_BUCKET_MS) * DESTINATION_BUCKET_MS;
-    spreadOverBuckets(start, end, DESTINATION_BUCKET_MS, amounts, (bucket, parts) => {
-      const sample = this.destinationSample(deviceId, bucket, c.destination, c.protocol, port, direction);
-      sample.bytesUp += parts[0]!;
-      sample.bytesDown += parts[1]!;
-      sample.packets += parts[2]! + parts[3]!;
+    spreadOverBuckets(start, end, DESTINATION_BUCKET_MS, (bucket, from, to) => {
+      const sample = this.destinationSample(buckets, deviceId, bucket, c.destination, c.protocol, port, direction);
+      sample.bytesUp += part(bytesUp, from, to);
+      sample.bytesDown += part(bytesDown, from, to);
+      sample.packets += part(packets, from, to);
       if (bucket === endBucket) sample.flows++;
+      sample.dirty = true;
     });
   }
 
@@ -107,18 +123,35 @@ export class TrafficRecorder {
    */
   drain(nowMs: number): TrafficDrain {
     const events = this.announce(nowMs);
-    const minutes = this.take(this.minuteSamples, this.dirtyMinutes);
-    const destinations = this.take(this.destinationSamples, this.dirtyDestinations);
+    const minutes: TrafficSample[] = [];
+    const destinations: DestinationSample[] = [];
     const horizon = nowMs - this.holdMs;
-    if (horizon > this.forgottenBefore) {
-      const cut = Math.floor(horizon / DESTINATION_BUCKET_MS) * DESTINATION_BUCKET_MS;
-      for (const [key, s] of this.minuteSamples) if (s.minute < cut) this.minuteSamples.delete(key);
-      for (const [key, s] of this.destinationSamples) if (s.bucket < cut) this.destinationSamples.delete(key);
-      for (const key of this.destinationCounts.keys()) {
-        if (Number(key.slice(key.lastIndexOf("|") + 1)) < cut) this.destinationCounts.delete(key);
+    const forget = horizon > this.forgottenBefore;
+    const cut = Math.floor(horizon / DESTINATION_BUCKET_MS) * DESTINATION_BUCKET_MS;
+    for (const [deviceId, buckets] of this.devices) {
+      for (const [index, sample] of buckets.minutes) {
+        if (sample.dirty) {
+          sample.dirty = false;
+          const { dirty: _, ...copy } = sample;
+          minutes.push(copy);
+        }
+        if (forget && sample.minute < cut) buckets.minutes.delete(index);
       }
-      this.forgottenBefore = Math.max(this.forgottenBefore, cut);
+      for (const [key, sample] of buckets.destinations) {
+        if (sample.dirty) {
+          sample.dirty = false;
+          const { dirty: _, ...copy } = sample;
+          destinations.push(copy);
+        }
+        if (forget && sample.bucket < cut) buckets.destinations.delete(key);
+      }
+      if (forget) {
+        for (const index of buckets.destinationCounts.keys())
+          if (index * DESTINATION_BUCKET_MS < cut) buckets.destinationCounts.delete(index);
+        if (buckets.minutes.size === 0 && buckets.destinations.size === 0) this.devices.delete(deviceId);
+      }
     }
+    if (forget) this.forgottenBefore = Math.max(this.forgottenBefore, cut);
     return { minutes, destinations, events };
   }
 
@@ -127,33 +160,30 @@ export class TrafficRecorder {
     if (!Number.isFinite(this.newestMs)) return { minutes: [], destinations: [], events: [] };
     const end = Math.floor(this.newestMs / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
     const drained = this.drain(end);
-    this.minuteSamples.clear();
-    this.destinationSamples.clear();
-    this.destinationCounts.clear();
+    this.devices.clear();
     this.forgottenBefore = Math.max(this.forgottenBefore, end);
     return drained;
   }
 
   private destinationSample(
+    buckets: DeviceBuckets,
     deviceId: string,
     bucket: number,
     destination: string,
     protocol: string,
     port: number,
     direction: FlowDirection,
-  ): DestinationSample {
-    const key = `${deviceId}|${bucket}|${protocol}|${port}|${direction}|${destination}`;
-    let sample = this.destinationSamples.get(key);
-    if (sample) {
-      this.dirtyDestinations.add(key);
-      return sample;
+  ): Held<DestinationSample> {
+    const index = bucket / DESTINATION_BUCKET_MS;
+    const key = `${index}|${protocol}|${port}|${direction}|${destination}`;
+    let sample = buckets.destinations.get(key);
+    if (sample) return sample;
+    const other = destination === OTHER_DESTINATIONS;
+    const count = buckets.destinationCounts.get(index) ?? 0;
+    if (!other && count >= this.destinationsPerBucket) {
+      return this.destinationSample(buckets, deviceId, bucket, OTHER_DESTINATIONS, "other", 0, direction);
     }
-    const countKey = `${deviceId}|${bucket}`;
-    const count = this.destinationCounts.get(countKey) ?? 0;
-    if (count >= this.destinationsPerBucket && destination !== OTHER_DESTINATIONS) {
-      return this.destinationSample(deviceId, bucket, OTHER_DESTINATIONS, "other", 0, direction);
-    }
-    if (destination !== OTHER_DESTINATIONS) this.destinationCounts.set(countKey, count + 1);
+    if (!other) buckets.destinationCounts.set(index, count + 1);
     sample = {
       deviceId,
       bucket,
@@ -165,20 +195,10 @@ export class TrafficRecorder {
       bytesDown: 0,
       packets: 0,
       flows: 0,
+      dirty: true,
     };
-    this.destinationSamples.set(key, sample);
-    this.dirtyDestinations.add(key);
+    buckets.destinations.set(key, sample);
     return sample;
-  }
-
-  private take<S>(samples: Map<string, S>, dirty: Set<string>): S[] {
-    const out: S[] = [];
-    for (const key of dirty) {
-      const sample = samples.get(key);
-      if (sample) out.push({ ...sample });
-    }
-    dirty.clear();
-    return out;
   }
 
   /** Network-wide summaries of the minutes that ended by `nowMs`, oldest first. */
@@ -188,29 +208,32 @@ export class TrafficRecorder {
     if (endedBefore <= from) return [];
     this.announcedBefore = endedBefore;
     const byMinute = new Map<number, TrafficEvent>();
-    for (const s of this.minuteSamples.values()) {
-      if (s.minute < from || s.minute >= endedBefore) continue;
-      let event = byMinute.get(s.minute);
-      if (!event) {
-        event = {
-          type: "traffic",
-          time: s.minute,
-          deviceId: null,
-          bytesUp: 0,
-          bytesDown: 0,
-          packets: 0,
-          flows: 0,
-          devices: 0,
-          topDevices: [],
-        };
-        byMinute.set(s.minute, event);
+    for (const buckets of this.devices.values()) {
+      for (let minute = from; minute < endedBefore; minute += MINUTE_MS) {
+        const s = buckets.minutes.get(minute / MINUTE_MS);
+        if (!s) continue;
+        let event = byMinute.get(minute);
+        if (!event) {
+          event = {
+            type: "traffic",
+            time: minute,
+            deviceId: null,
+            bytesUp: 0,
+            bytesDown: 0,
+            packets: 0,
+            flows: 0,
+            devices: 0,
+            topDevices: [],
+          };
+          byMinute.set(minute, event);
+        }
+        event.bytesUp += s.bytesUp;
+        event.bytesDown += s.bytesDown;
+        event.packets += s.packetsUp + s.packetsDown;
+        event.flows += s.flows;
+        event.devices++;
+        event.topDevices.push({ deviceId: s.deviceId, bytes: s.bytesUp + s.bytesDown });
       }
-      event.bytesUp += s.bytesUp;
-      event.bytesDown += s.bytesDown;
-      event.packets += s.packetsUp + s.packetsDown;
-      event.flows += s.flows;
-      event.devices++;
-      event.topDevices.push({ deviceId: s.deviceId, bytes: s.bytesUp + s.bytesDown });
     }
     const events = [...byMinute.values()].sort((a, b) => a.time - b.time);
     for (const event of events) {

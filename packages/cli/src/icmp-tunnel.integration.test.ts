@@ -10,7 +10,7 @@
  * Needs root, ptunnel-ng, curl and python3 (bash scripts/system-packages.sh), and the built
  * CLI (`npm run build`; npm test builds first).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

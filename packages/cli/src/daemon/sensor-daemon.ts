@@ -14,6 +14,7 @@ import type { LibpcapInjector } from "@heimdal/platform";
 import { ApiServer, type ApiServerOptions, type ComponentHealth, type StartedServer } from "@heimdal/server";
 import { AnalysisStore } from "../analysis-store.js";
 import { ApiBlockingController } from "../api-blocking-controller.js";
+import { ArpInterception } from "../arp-interception.js";
 import { BlockingService } from "../blocking-service.js";
 import { GatewayMarker, networkForScan, ownMacs, startScan } from "../live-analysis.js";
 import { createPipeline, publicSuffixDomains } from "../pipeline-factory.js";
@@ -58,6 +59,7 @@ export class SensorDaemon {
   #storage: PipelineStorage | undefined;
   #scan: { scanner: ActiveScanner; injector: LibpcapInjector } | undefined;
   #server: StartedServer | undefined;
+  #interception: ArpInterception | undefined;
   #stopped = false;
 
   constructor(private readonly options: SensorDaemonOptions) {
@@ -154,6 +156,10 @@ export class SensorDaemon {
       });
     }
 
+    if (config.interception.enabled) {
+      await this.#add({ name: "interception", start: async () => this.#startInterception() });
+    }
+
     await this.#add({ name: "api", start: async () => this.#startServer() });
   }
 
@@ -170,11 +176,15 @@ export class SensorDaemon {
 
   /** Health of every part, as the status endpoint shows it. */
   health(): ComponentHealth[] {
-    return this.#supervisor
-      .status()
-      .map((status) =>
-        componentHealth(status, status.name === "storage" ? storageTrouble(this.#storage?.status()) : undefined),
-      );
+    return this.#supervisor.status().map((status) => componentHealth(status, this.#trouble(status.name)));
+  }
+
+  #trouble(name: string): string | undefined {
+    if (name === "storage") return storageTrouble(this.#storage?.status());
+    if (name === "interception" && this.#interception?.guardStop !== undefined) {
+      return `stopped by a guard-rail, ARP restored: ${this.#interception.guardStop}`;
+    }
+    return undefined;
   }
 
   /** The capture's counters since the daemon started (across capture restarts). */
@@ -226,6 +236,39 @@ export class SensorDaemon {
       }
     }, 1000);
     return { stop: () => clearInterval(timer) };
+  }
+
+  /**
+   * ARP interception (docs/interception.md), the same unit as `heimdal intercept`. A guard-rail
+   * stop (the gateway defends its entry, forwarding went off) restores ARP and leaves it off:
+   * starting again would fight the network; the status shows why.
+   */
+  async #startInterception(): Promise<{ stop(): Promise<void> }> {
+    const { config, log } = this.options;
+    const settings = config.interception;
+    const interception = new ArpInterception({
+      interfaceName: config.interface,
+      selection: {
+        maxSubnetSize: settings.maxSubnet,
+        ...(settings.targets !== null && { only: settings.targets }),
+        exclude: settings.exclude,
+      },
+      refreshSeconds: settings.refresh,
+      probeSeconds: settings.probeInterval,
+      discoverSeconds: settings.discover,
+      dnsServer: settings.dnsServer ?? undefined,
+      stateDir: config.stateDir,
+      emit: ({ event, ...fields }) => log(`interception: ${String(event)} ${JSON.stringify(fields)}`),
+      onGuardStop: (reason) => log(`interception: stopped by a guard-rail (${reason}); ARP restored, not restarted`),
+    });
+    this.#interception = interception;
+    try {
+      await interception.start();
+    } catch (error) {
+      await interception.close();
+      throw error;
+    }
+    return { stop: () => interception.stop("sensor stopping") };
   }
 
   async #startServer(): Promise<{ stop(): Promise<void> }> {

@@ -114,7 +114,8 @@ describe.skipIf(unavailable)(
         [
           `interface=${lab.iface("router")}`,
           "bind-interfaces",
-          "port=0",
+          // DNS too (no upstream: it answers for nothing, which is enough for interception's DNS probe).
+          "port=53",
           "no-resolv",
           "no-hosts",
           "user=root",
@@ -293,6 +294,86 @@ describe.skipIf(unavailable)(
       const served = await serveAndList(db());
       for (const [s, ip] of expected) {
         expect(served.find((d) => d.mac === STATIONS[s].mac)?.addresses, s).toContain(ip);
+      }
+    }, 180_000);
+
+    it("with --intercept, stands between the devices and the gateway, keeps stored devices known, and restores ARP at SIGTERM", async () => {
+      const routerMac = STATIONS.router.mac;
+      const sensorMac = STATIONS.sensor.mac;
+      const laptopSeesRouterAt = async () => {
+        const neigh = await lab.exec("laptop", "ip", ["-j", "neigh", "show", STATIONS.router.ip]);
+        return (JSON.parse(neigh) as { lladdr?: string }[])[0]?.lladdr;
+      };
+      await lab.exec("laptop", "ping", ["-c", "1", "-W", "2", STATIONS.router.ip]);
+      expect(await laptopSeesRouterAt()).toBe(routerMac);
+
+      const config = join(lab.scratch, "heimdal-intercept.json");
+      writeFileSync(
+        config,
+        JSON.stringify({
+          stateDir: join(lab.scratch, "state"),
+          server: { host: "127.0.0.1", port: PORT },
+          storage: { flushInterval: 1 },
+          interception: { dnsServer: STATIONS.router.ip, refresh: 2, discover: 1 },
+        }),
+      );
+      let out = "";
+      let err = "";
+      const daemon = lab.spawn("sensor", process.execPath, [bin, "run", "--config", config, "--intercept"], {
+        ...process.env,
+        HEIMDAL_ADMIN_PASSWORD: PASSWORD,
+      });
+      daemon.stdout?.setEncoding("utf8").on("data", (c: string) => {
+        out += c;
+      });
+      daemon.stderr?.setEncoding("utf8").on("data", (c: string) => {
+        err += c;
+      });
+      const gone = new Promise<number | null>((r) => daemon.once("exit", (code) => r(code)));
+      await waitUntil(
+        () => out.includes("heimdal: serving"),
+        60_000,
+        () => `serving line; ${out}${err}`,
+      );
+
+      // The laptop's traffic to the router now goes to the sensor, which forwards it.
+      const deadline = Date.now() + 30_000;
+      while ((await laptopSeesRouterAt()) !== sensorMac) {
+        if (Date.now() > deadline) throw new Error(`the laptop never saw the sensor as the router; ${err}`);
+        await lab.exec("laptop", "ping", ["-c", "1", "-W", "1", STATIONS.router.ip]).catch(() => undefined);
+      }
+      await lab.exec("laptop", "ping", ["-c", "2", "-W", "2", STATIONS.router.ip]); // still reaches it
+
+      const watch = jsonLines(
+        lab.spawn("sensor", process.execPath, [watchScript, `http://127.0.0.1:${PORT}`], {
+          ...process.env,
+          HEIMDAL_ADMIN_PASSWORD: PASSWORD,
+        }),
+      );
+      const status = await watch.waitFor(
+        (e) =>
+          e.event === "status" && (e.components as Health[]).some((c) => c.name === "interception" && c.state === "ok"),
+        30_000,
+        "a healthy interception component",
+      );
+      expect((status.components as Health[]).map((c) => c.name)).toContain("interception");
+
+      daemon.kill("SIGTERM");
+      const code = await Promise.race([gone, new Promise((r) => setTimeout(() => r("timeout"), 30_000))]);
+      expect({ code, stderr: err }).toMatchObject({ code: 0 });
+      expect(err).toMatch(/interception: stopped \{"reason":"sensor stopping","restored":true\}/);
+      expect(await laptopSeesRouterAt()).toBe(routerMac); // restored
+
+      // Started again on the same database, the known devices were restored, not new again.
+      const file = new SqliteDatabase(db());
+      try {
+        const news = file.run("count", (sql) =>
+          sql("SELECT device_id AS id, COUNT(*) AS n FROM events WHERE type = 'device_new' GROUP BY device_id").all(),
+        ) as { id: string; n: number }[];
+        expect(news.length).toBeGreaterThanOrEqual(4);
+        expect(news.filter((row) => row.n !== 1)).toEqual([]);
+      } finally {
+        file.close();
       }
     }, 180_000);
 

@@ -171,7 +171,12 @@ export class SensorDaemon {
     // The API goes last so that a client sees the sensor until its data is written.
     const api = order.indexOf("api");
     if (api >= 0) order.push(...order.splice(api, 1));
-    for (const name of order) await this.#supervisor.stop(name);
+    for (const name of order) {
+      // Capture has stopped: flows still open end now, so the last write carries them into
+      // profiles and baselines, and devices still settling are announced.
+      if (name === "storage") this.#pipeline?.finish();
+      await this.#supervisor.stop(name);
+    }
   }
 
   /** Health of every part, as the status endpoint shows it. */

@@ -2,6 +2,8 @@ export * from "./analyze/packet-pipeline.js";
 export type * from "./analyze/report.js";
 export * from "./baseline/baseline-json.js";
 export * from "./baseline/device-baseline.js";
+export * from "./config/config-error.js";
+export * from "./config/sensor-config.js";
 export * from "./detection/alert.js";
 export * from "./detection/alert-event.js";
 export * from "./detection/alert-sink.js";

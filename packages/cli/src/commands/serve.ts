@@ -31,7 +31,7 @@ Serves the sensor's API (/api/v1) and dashboard from the database that
 
 Documentation: docs/api.md`;
 
-const DEFAULT_STATIC = fileURLToPath(new URL("../../../dashboard/dist", import.meta.url));
+export const DEFAULT_STATIC = fileURLToPath(new URL("../../../dashboard/dist", import.meta.url));
 
 export async function runServe(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
@@ -121,7 +121,7 @@ export async function runServe(argv: string[]): Promise<number> {
   return 0;
 }
 
-function adminPassword(file: string | undefined): string | undefined {
+export function adminPassword(file: string | undefined): string | undefined {
   const env = process.env.HEIMDAL_ADMIN_PASSWORD;
   if (file !== undefined && env !== undefined && env !== "") {
     throw new UsageError("give the admin password once: HEIMDAL_ADMIN_PASSWORD or --admin-password-file, not both");
@@ -137,6 +137,6 @@ function adminPassword(file: string | undefined): string | undefined {
   return env === undefined || env === "" ? undefined : env;
 }
 
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
 }

@@ -40,7 +40,7 @@ export class ApiServer {
     const ctx: ApiContext = {
       data,
       feed: this.feed,
-      sessions: new SessionStore(now, options.sessionLimits),
+      sessions: new SessionStore(data.sessions, now, options.sessionLimits),
       limiter: new LoginLimiter(now, options.loginLimits),
       blocking: options.blocking,
       now,

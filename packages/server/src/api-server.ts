@@ -43,6 +43,12 @@ export class ApiServer {
       sessions: new SessionStore(data.sessions, now, options.sessionLimits),
       limiter: new LoginLimiter(now, options.loginLimits),
       blocking: options.blocking,
+      blockingUnavailableReason: options.blockingUnavailableReason,
+      edition: options.edition ?? null,
+      interception: options.interception ?? {
+        running: false,
+        detail: "No interception runs in this process: it serves the database that an analysis or the sensor writes",
+      },
       now,
       startedAt: now(),
       settings: {

@@ -134,7 +134,7 @@ describe("acting from the dashboard in chromium", () => {
     await form.getByLabel("Quiet hours").check();
     await form.getByLabel("Quiet from").fill("22:30");
     await form.getByLabel("Quiet until").fill("06:45");
-    await form.getByRole("button", { name: "Save notifications" }).click();
+    await form.getByRole("button", { name: "Update notifications" }).click();
     await form.getByText("Saved.").waitFor(SETTLE);
     const config = await api.get<Config>("/config");
     expect(config.notifications).toMatchObject({
@@ -192,7 +192,10 @@ describe("Block on the Free edition", () => {
     expect(await block.isDisabled()).toBe(true);
     await screenshot(page, "actions-04-free-edition-block-disabled");
     await page.getByRole("link", { name: "Settings", exact: true }).click();
-    await expect.poll(() => page.getByTestId("blocking-state").textContent(), SETTLE).toContain("desktop-free edition");
+    await expect
+      .poll(() => page.getByTestId("blocking-reason").textContent(), SETTLE)
+      .toContain("desktop-free edition");
+    expect(await page.getByTestId("blocking-state").textContent()).toBe("Off");
     expect(await page.getByTestId("blocks").count()).toBe(0);
     await screenshot(page, "actions-05-free-edition-settings");
     expect(problems).toEqual([]);

@@ -134,7 +134,8 @@ function BlockForm({
     return (
       <div className="inline-form confirm" role="alertdialog" aria-label="Confirm the block">
         <p>
-          <strong>{what}</strong>, {expiryText}? {scope === "device" && "It loses its connection at once."}
+          <strong>{what}</strong> {expiry === 0 ? expiryText : `for ${expiryText}`}?{" "}
+          {scope === "device" && "It loses its connection at once."}
         </p>
         <button type="button" className="danger" disabled={busy} onClick={() => void onConfirm()}>
           Confirm block

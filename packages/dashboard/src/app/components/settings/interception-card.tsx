@@ -9,12 +9,15 @@ export function InterceptionCard({ interception }: { interception: Config["inter
         <dt>Interception</dt>
         <dd>{interception.running ? "Running" : "Not running"}</dd>
         <dt>Blocking</dt>
-        <dd data-testid="blocking-state">
-          {interception.blocking ? "Available" : `Off: ${interception.blockingUnavailableReason ?? "not available"}`}
-        </dd>
+        <dd data-testid="blocking-state">{interception.blocking ? "Available" : "Off"}</dd>
         <dt>Edition</dt>
         <dd>{interception.edition ?? "not stated"}</dd>
       </dl>
+      {!interception.blocking && (
+        <p className="block-unavailable-reason" data-testid="blocking-reason">
+          {interception.blockingUnavailableReason ?? "Blocking is not available."}
+        </p>
+      )}
       <p className="muted small">{interception.detail}.</p>
       <p className="muted small">{interception.editions}</p>
     </section>

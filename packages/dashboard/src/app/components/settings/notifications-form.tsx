@@ -66,7 +66,7 @@ export function NotificationsForm({ settings, onSaved }: { settings: Notificatio
         </div>
       )}
       <button type="submit" className="primary">
-        Save notifications
+        Update notifications
       </button>
       {message !== undefined && (
         <p className="action-result" role="status">

@@ -76,6 +76,32 @@ describe("PATCH /devices/{id}", () => {
     ]);
   });
 
+  it("announces a rename at once on an open event stream", async () => {
+    const controller = new AbortController();
+    const stream = await fetch(`${fixture.base}/api/v1/events/stream`, {
+      headers: { cookie: client.cookie },
+      signal: controller.signal,
+    });
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+    await reader.read(); // "retry:": the stream is open, and starts after the newest event
+    expect((await patch(DEV1, { label: "family" })).status).toBe(200);
+    let text = "";
+    while (!text.includes("\n\n") || !text.includes("device_changed")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    controller.abort();
+    expect(text).toContain("event: device_changed");
+    const data = JSON.parse(/data: (.*)/.exec(text)![1]!) as Record<string, unknown>;
+    expect(data).toMatchObject({
+      deviceId: DEV1,
+      by: "user",
+      changes: [{ field: "label", from: "kids", to: "family" }],
+    });
+    await patch(DEV1, { label: "kids" });
+  });
+
   it("keeps the user's name when an analysis writes the device again with a new hostname", async () => {
     await patch(DEV2, { name: "Hallway lamp" });
     fixture.writer.devices.upsert(

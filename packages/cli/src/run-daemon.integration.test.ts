@@ -357,6 +357,16 @@ describe.skipIf(unavailable)(
         "a healthy interception component",
       );
       expect((status.components as Health[]).map((c) => c.name)).toContain("interception");
+      // The settings page says so too, with the edition; blocking is off in this configuration.
+      const settings = await watch.waitFor(
+        (e) => e.event === "config" && (e.interception as { running?: boolean } | undefined)?.running === true,
+        30_000,
+        "the settings reporting interception running",
+      );
+      expect(settings.interception).toMatchObject({ running: true, edition: "hardware", blocking: false });
+      expect((settings.interception as { blockingUnavailableReason: string }).blockingUnavailableReason).toContain(
+        "without blocking",
+      );
 
       daemon.kill("SIGTERM");
       const code = await Promise.race([gone, new Promise((r) => setTimeout(() => r("timeout"), 30_000))]);

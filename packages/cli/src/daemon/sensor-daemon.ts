@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import {
   type ActiveScanner,
+  blockingAllowed,
   defaultDetectors,
   type NetworkInfo,
   type PacketPipeline,
@@ -192,6 +193,29 @@ export class SensorDaemon {
     return undefined;
   }
 
+  /** Whether interception runs, read whenever the settings page asks (a guard-rail may stop it). */
+  #interceptionState(): { readonly running: boolean; readonly detail: string } {
+    const daemon = this;
+    return {
+      get running() {
+        return daemon.#interceptionRunning();
+      },
+      get detail() {
+        if (!daemon.options.config.interception.enabled) return "Interception is off in the sensor's configuration";
+        const stop = daemon.#interception?.guardStop;
+        if (stop !== undefined) return `Stopped by a guard-rail, ARP restored: ${stop}`;
+        return daemon.#interceptionRunning()
+          ? "The sensor stands between the devices and the gateway (ARP interception)"
+          : "Interception is starting or restarting";
+      },
+    };
+  }
+
+  #interceptionRunning(): boolean {
+    const status = this.#supervisor.status().find((s) => s.name === "interception");
+    return status?.state === "running" && this.#interception?.guardStop === undefined;
+  }
+
   /** The capture's counters since the daemon started (across capture restarts). */
   captureStats(): Record<string, number> {
     const stats = this.#totals.current();
@@ -288,7 +312,14 @@ export class SensorDaemon {
       localhostNoLogin: server.localhostNoLogin,
       components: () => this.health(),
       captureStats: () => this.captureStats(),
+      edition: config.edition,
+      interception: this.#interceptionState(),
     };
+    if (!config.blocking) {
+      options.blockingUnavailableReason = blockingAllowed(config.edition)
+        ? 'The sensor runs without blocking: set "blocking": true in its configuration (or --blocking)'
+        : `The ${config.edition} edition shows devices and alerts but never blocks: blocking needs Pro, Enterprise or the hardware sensor`;
+    }
     if (adminPassword !== undefined) options.adminPassword = adminPassword;
     if (server.tls) options.tls = { cert: readFileSync(server.tls.cert), key: readFileSync(server.tls.key) };
     let devices: AnalysisStore | undefined;

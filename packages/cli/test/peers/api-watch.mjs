@@ -3,11 +3,12 @@
  * A client of the sensor's API for tests that run the sensor in a network namespace: started
  * in the same namespace (`ip netns exec NS node api-watch.mjs URL`), it logs in as admin with
  * $HEIMDAL_ADMIN_PASSWORD, follows the live event stream and reads /devices and /status once
- * a second, printing one JSON line per thing it learns:
+ * a second (and /config), printing one JSON line per thing it learns:
  *   {"event":"login","status":200}
  *   {"event":"sse","id":"3","type":"device_new","data":{…},"at":ms}
  *   {"event":"devices","devices":[…],"at":ms}
  *   {"event":"status","capture":{…},"components":[…],"at":ms}
+ *   {"event":"config","interception":{…},"at":ms}
  *   {"event":"error","message":"…"}
  * It runs until killed.
  */
@@ -59,6 +60,8 @@ async function poll() {
       say({ event: "devices", devices: devices.devices });
       const status = await (await fetch(`${base}/api/v1/status`, { headers: { cookie } })).json();
       say({ event: "status", capture: status.capture, components: status.components, counts: status.counts });
+      const config = await (await fetch(`${base}/api/v1/config`, { headers: { cookie } })).json();
+      say({ event: "config", interception: config.interception });
     } catch (error) {
       say({ event: "error", message: String(error) });
     }

@@ -10,6 +10,7 @@
 #   nftables, curl                   blocking (the sensor's firewall) and interception tests
 #   openssl                          a throw-away certificate for the API server's TLS test
 #   chromium                         the dashboard's end-to-end and XSS tests (playwright-core drives it)
+#   ptunnel-ng                       a real ICMP tunnel for the icmp_tunneling test
 set -euo pipefail
 
 packages=(
@@ -17,7 +18,7 @@ packages=(
   tcpdump tshark argus-server argus-client
   tcpreplay iproute2 dnsutils iputils-ping netcat-openbsd dnsmasq-base busybox
   libcap2-bin util-linux procps time openssl
-  nftables curl chromium
+  nftables curl chromium ptunnel-ng
 )
 
 missing=()

@@ -74,6 +74,11 @@ export class AnalysisStore {
     new SqliteWriteTarget(this.db, this.repositories).apply(writes);
   }
 
+  /** Where a BatchedWriter sends its batches: one transaction each, on this database. */
+  writeTarget(): SqliteWriteTarget {
+    return new SqliteWriteTarget(this.db, this.repositories);
+  }
+
   close(): void {
     this.db.close();
   }

@@ -85,7 +85,7 @@ export async function analyzeLive(options: LiveAnalysisOptions): Promise<Analysi
  * The network to sweep: the detected one when IFACE holds the default route (it then
  * knows the gateway too), otherwise IFACE's own IPv4 address and prefix.
  */
-function networkForScan(name: string): NetworkInfo {
+export function networkForScan(name: string): NetworkInfo {
   let detected: NetworkInfo | undefined;
   try {
     detected = detectNetwork();
@@ -113,7 +113,7 @@ function networkForScan(name: string): NetworkInfo {
 }
 
 /** Sends through libpcap on the capture interface; the answers come back through the capture. */
-function startScan(network: NetworkInfo): { scanner: ActiveScanner; injector: LibpcapInjector } {
+export function startScan(network: NetworkInfo): { scanner: ActiveScanner; injector: LibpcapInjector } {
   const injector = new LibpcapInjector(network.interfaceName);
   injector.open(); // a missing capability shows here, before the first round
   const scanner = new ActiveScanner({
@@ -140,7 +140,7 @@ function startScan(network: NetworkInfo): { scanner: ActiveScanner; injector: Li
  * once (its answer to the sweep carries it), and by MAC when the neighbour table knew it,
  * as soon as that MAC has been heard (the map only marks stations it has seen).
  */
-class GatewayMarker {
+export class GatewayMarker {
   #pendingMac: number | undefined;
 
   constructor(
@@ -161,7 +161,7 @@ class GatewayMarker {
 }
 
 /** The capturing interface's own MAC: the sensor is not a device on its own map. */
-function ownMacs(name: string): number[] {
+export function ownMacs(name: string): number[] {
   const macs = (networkInterfaces()[name] ?? [])
     .map((a) => parseMac(a.mac))
     .filter((m): m is number => m !== undefined && m !== 0);

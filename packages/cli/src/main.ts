@@ -18,6 +18,9 @@ Commands:
   baseline <export|import|versions|rollback> --db FILE …
                      Back up, restore, inspect and roll back learned baselines.
   demo               Generate a small home-network capture and analyze it.
+  run [--config FILE] [--interface IFACE] [--active-scan] [--intercept] …
+                     The sensor daemon: live capture, analysis, storage and the dashboard in
+                     one supervised process (docs/cli.md, docs/config.md).
   serve --db FILE [--port 8080] [--host 127.0.0.1] …
                      Serve the API (/api/v1) and dashboard from a database (docs/api.md).
   simulate --out FILE [--devices N] [--hours H] [--seed S]
@@ -65,6 +68,10 @@ export async function main(argv: string[]): Promise<number> {
         const { runBaseline } = await import("./commands/baseline.js");
         return await runBaseline(rest);
       }
+      case "run": {
+        const { runRun } = await import("./commands/run.js");
+        return await runRun(rest);
+      }
       case "serve": {
         const { runServe } = await import("./commands/serve.js");
         return await runServe(rest);
@@ -95,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       default:
         throw new UsageError(
-          `unknown command "${command}" (commands: analyze, alerts, baseline, demo, serve, simulate, interfaces, intercept, restore-arp, block, unblock)`,
+          `unknown command "${command}" (commands: analyze, alerts, baseline, demo, run, serve, simulate, interfaces, intercept, restore-arp, block, unblock)`,
         );
     }
   } catch (error) {

@@ -1,3 +1,4 @@
+export { CommandError, type CommandRunner, execFileRunner } from "./command-runner.js";
 export { OuiVendorLookup, ouiVendors } from "./data/oui-vendors.js";
 export { CaptureFileProvider, NodeFileSource } from "./file/index.js";
 export { BlockStore } from "./linux/block-store.js";
@@ -19,7 +20,7 @@ export {
   readForwardingState,
 } from "./linux/ip-forwarding.js";
 export {
-  detectNetwork,
+  detectNetwork as detectLinuxNetwork,
   type Neighbour,
   type NetconfigSources,
   readNeighbours,
@@ -28,4 +29,5 @@ export {
 export { FirewallError, NFT_TABLE, NftablesFirewall } from "./linux/nftables-firewall.js";
 export { FileSpoofJournal } from "./linux/spoof-journal-file.js";
 export { NATIVE_BINDING_PATH } from "./native-binding.js";
+export { type DetectNetworkOptions, detectNetwork, NETWORK_DETECTION_PLATFORMS } from "./netconfig.js";
 export * from "./storage/index.js";

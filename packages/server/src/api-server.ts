@@ -40,9 +40,15 @@ export class ApiServer {
     const ctx: ApiContext = {
       data,
       feed: this.feed,
-      sessions: new SessionStore(now, options.sessionLimits),
+      sessions: new SessionStore(data.sessions, now, options.sessionLimits),
       limiter: new LoginLimiter(now, options.loginLimits),
       blocking: options.blocking,
+      blockingUnavailableReason: options.blockingUnavailableReason,
+      edition: options.edition ?? null,
+      interception: options.interception ?? {
+        running: false,
+        detail: "No interception runs in this process: it serves the database that an analysis or the sensor writes",
+      },
       now,
       startedAt: now(),
       settings: {

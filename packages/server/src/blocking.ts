@@ -36,13 +36,14 @@ export type BlockingGate = { allowed: true; controller: BlockingController } | {
  * interception component configured, or a product without one) every blocking endpoint answers
  * 503 with this reason, and nothing else in the server needs to know why.
  */
-export function blockingAllowed(controller: BlockingController | undefined): BlockingGate {
+export function blockingAllowed(controller: BlockingController | undefined, unavailableReason?: string): BlockingGate {
   if (controller === undefined) {
     return {
       allowed: false,
       reason:
+        unavailableReason ??
         "Blocking is not available: this sensor runs without an interception component " +
-        "(start it with interception enabled to block devices or destinations)",
+          "(start it with interception enabled to block devices or destinations)",
     };
   }
   return { allowed: true, controller };

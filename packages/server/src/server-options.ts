@@ -28,6 +28,12 @@ export interface ApiServerOptions {
   localhostNoLogin?: boolean;
   /** The interception component; blocking endpoints answer 503 without it. */
   blocking?: BlockingController;
+  /** Why there is no blocking, in a sentence for the user (the edition, a missing --blocking). */
+  blockingUnavailableReason?: string;
+  /** The product edition ("hardware", "desktop-free", …), shown in the settings. */
+  edition?: string;
+  /** Whether ARP interception runs next to this server (the sensor daemon), for the settings page. */
+  interception?: { running: boolean; detail: string };
   /** Health of components running next to the server (capture, storage writer, …). */
   components?: () => ComponentHealth[];
   /** Capture counters when a live capture runs in this process; null otherwise. */

@@ -1,30 +1,8 @@
-import { execFileSync } from "node:child_process";
-import {
-  ActiveScanner,
-  ArpInterceptor,
-  type InterceptionHost,
-  type NetworkInfo,
-  parseArpFrame,
-  parseIpv4,
-  parseMac,
-  planInterception,
-  Supervisor,
-  type TargetSelection,
-} from "@heimdal/core";
-import {
-  detectNetwork,
-  FileSpoofJournal,
-  LibpcapCaptureProvider,
-  LibpcapInjector,
-  LinuxInterceptionGuard,
-  prepareForwarding,
-  readNeighbours,
-} from "@heimdal/platform";
-import { BlockingService } from "../blocking-service.js";
+import { parseIpv4, type TargetSelection } from "@heimdal/core";
+import { ArpInterception } from "../arp-interception.js";
 import { parseCommandArgs, printHelp } from "../command-args.js";
-import { arpJournalPath, stateDir, wallClock } from "../state-dir.js";
+import { stateDir } from "../state-dir.js";
 import { UsageError } from "../usage-error.js";
-import { restoreFromJournal } from "./restore-arp.js";
 
 const HELP = `Usage: heimdal intercept [options]
 
@@ -109,152 +87,41 @@ export async function runIntercept(argv: string[]): Promise<number> {
     ...(values.targets !== undefined && { only: list(values.targets) }),
     ...(values.exclude !== undefined && { exclude: list(values.exclude) }),
   };
-  const dir = stateDir(values["state-dir"]);
-  const journal = new FileSpoofJournal(arpJournalPath(dir));
-
-  // A journal left by a killed run is undone before anything else.
-  const leftover = await restoreFromJournal(journal);
-  if (leftover) emit({ event: "restored", reason: "journal of an earlier run", targets: leftover.targets });
-
-  const network = networkWithGateway(values.interface);
-  planInterception(network, [], selection); // refuses before any change: no gateway MAC, subnet too large
-  const before = prepareForwarding(network.interfaceName);
-  emit({ event: "forwarding", interface: network.interfaceName, before });
-  const blocks = await new BlockingService(dir).reapply();
-  if (blocks > 0) emit({ event: "blocks-reapplied", count: blocks });
-
-  const hosts = new Map<number, number>(); // ip → mac, from ARP and the neighbour table
-  for (const n of readNeighbours()) {
-    const ip = parseIpv4(n.ip);
-    const mac = parseMac(n.mac);
-    if (n.interfaceName === network.interfaceName && ip !== undefined && mac !== undefined) hosts.set(ip, mac);
-  }
-  const sensorMac = parseMac(network.mac!)!;
-  const candidates = (): InterceptionHost[] => [...hosts].map(([ip, mac]) => ({ ip, mac }));
-
-  const capture = new LibpcapCaptureProvider({ interface: network.interfaceName, filter: "arp", promiscuous: true });
-  await capture.open();
-  const sweepInjector = new LibpcapInjector(network.interfaceName);
-  sweepInjector.open();
-  const scanner = new ActiveScanner(
-    { network, injector: sweepInjector, clock: wallClock },
-    { mdnsQuery: false, ssdpSearch: false, packetsPerSecond: 100, intervalSeconds: 600 },
-  );
-  scanner.start();
-
-  let interceptor: ArpInterceptor | undefined;
   let finished: (code: number) => void = () => {};
   const done = new Promise<number>((resolve) => {
     finished = resolve;
   });
-  const supervisor = new Supervisor(wallClock, (name, error, delay) =>
-    emit({ event: "restarting", component: name, error: error.message, inMs: delay }),
-  );
-  let stoppingOnRequest = false;
-
-  const reading = (async () => {
-    for await (const batch of capture.batches()) {
-      for (let i = 0; i < batch.count; i++) {
-        const offset = batch.offsets[i]!;
-        const frame = batch.data.subarray(offset, offset + batch.capturedLengths[i]!);
-        const arp = parseArpFrame(frame);
-        if (!arp) continue;
-        if (arp.ethernetSource !== sensorMac && arp.senderMac === arp.ethernetSource && arp.senderIp !== 0) {
-          hosts.set(arp.senderIp, arp.senderMac);
-        }
-        interceptor?.observe(frame);
-      }
-    }
-  })();
-
-  await new Promise((resolve) => setTimeout(resolve, discoverSeconds * 1000));
-  const guard = new LinuxInterceptionGuard({
-    interfaceName: network.interfaceName,
-    gateway: network.gateway!.ipv4,
-    dnsServer: dnsServer ?? network.dnsServers.find((s) => parseIpv4(s) !== undefined) ?? null,
+  const interception = new ArpInterception({
+    interfaceName: values.interface,
+    selection,
+    refreshSeconds,
+    probeSeconds,
+    discoverSeconds,
+    dnsServer,
+    stateDir: stateDir(values["state-dir"]),
+    emit,
+    onGuardStop: () => finished(3),
   });
-  await supervisor.add("arp-interceptor", (fail) => {
-    const injector = new LibpcapInjector(network.interfaceName);
-    const instance = new ArpInterceptor(
-      planInterception(network, candidates(), selection),
-      {
-        injector,
-        clock: wallClock,
-        journal,
-        guard,
-        onFailed: fail,
-        onStopped: (reason) => {
-          injector.close();
-          if (!stoppingOnRequest && reason !== "restarting") {
-            emit({ event: "stopped", reason, restored: journal.load() === undefined });
-            finished(3);
-          }
-        },
-      },
-      { refreshSeconds, probeSeconds },
-    );
-    return {
-      start: () => {
-        injector.open();
-        interceptor = instance;
-        instance.start();
-        emit({ event: "intercepting", gateway: instance.health().gateway, targets: instance.health().targets });
-      },
-      stop: () => instance.stop("restarting"),
-    };
-  });
-
-  const retarget = setInterval(() => {
-    if (!interceptor?.running) return;
-    const before = interceptor.health().targets.join();
-    interceptor.setTargets(planInterception(network, candidates(), selection).targets);
-    const after = interceptor.health().targets;
-    if (after.join() !== before) emit({ event: "targets", targets: after });
-  }, 2000);
-
   const stopOnRequest = (why: string) => () => {
-    stoppingOnRequest = true;
     void (async () => {
-      await interceptor?.stop(why);
-      emit({ event: "stopped", reason: why, restored: journal.load() === undefined });
+      await interception.stop(why);
       finished(0);
     })();
   };
   const onSignal = stopOnRequest("stopped by signal");
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
-  const timer =
-    durationSeconds === undefined ? undefined : setTimeout(stopOnRequest("duration elapsed"), durationSeconds * 1000);
-
-  const code = await done;
-  clearTimeout(timer);
-  clearInterval(retarget);
-  process.off("SIGINT", onSignal);
-  process.off("SIGTERM", onSignal);
-  await supervisor.stopAll();
-  scanner.stop();
-  sweepInjector.close();
-  await capture.close();
-  await reading;
-  return code;
-}
-
-/** The detected network, on IFACE when given; the gateway's MAC asked for when not yet known. */
-function networkWithGateway(interfaceName: string | undefined): NetworkInfo {
-  let network = detectNetwork();
-  if (interfaceName !== undefined && network.interfaceName !== interfaceName) {
-    throw new UsageError(
-      `--interface ${interfaceName}: the default route uses "${network.interfaceName}"; interception works on the interface that leads to the gateway`,
-    );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await interception.start();
+    timer =
+      durationSeconds === undefined ? undefined : setTimeout(stopOnRequest("duration elapsed"), durationSeconds * 1000);
+    const code = await done;
+    return code;
+  } finally {
+    clearTimeout(timer);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await interception.close();
   }
-  if (network.gateway && network.gateway.mac === null) {
-    // One ping makes the kernel resolve the gateway (validated address, no shell).
-    try {
-      execFileSync("ping", ["-n", "-q", "-c", "1", "-W", "1", network.gateway.ipv4], { stdio: "ignore" });
-    } catch {
-      // No answer to the ping: the ARP entry may still have been made.
-    }
-    network = detectNetwork();
-  }
-  return network;
 }

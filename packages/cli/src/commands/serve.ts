@@ -26,12 +26,13 @@ Serves the sensor's API (/api/v1) and dashboard from the database that
   --blocking               let the API block devices and destinations through nftables
                            (CAP_NET_ADMIN; see docs/interception.md), if the edition allows it
   --edition E              hardware (default), desktop-free, desktop-pro, desktop-enterprise;
-                           also $HEIMDAL_EDITION. desktop-free never blocks
+                           also $HEIMDAL_EDITION. desktop-free never blocks: it serves
+                           with blocking off and says why (--blocking is then ignored)
   --state-dir DIR          where the block list lives (default $HEIMDAL_STATE_DIR or /var/lib/heimdal)
 
 Documentation: docs/api.md`;
 
-const DEFAULT_STATIC = fileURLToPath(new URL("../../../dashboard/dist", import.meta.url));
+export const DEFAULT_STATIC = fileURLToPath(new URL("../../../dashboard/dist", import.meta.url));
 
 export async function runServe(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
@@ -83,19 +84,26 @@ export async function runServe(argv: string[]): Promise<number> {
   if ((cert === undefined) !== (key === undefined)) throw new UsageError("--tls-cert and --tls-key go together");
   if (cert !== undefined && key !== undefined) options.tls = { cert: readFileSync(cert), key: readFileSync(key) };
 
-  if (values.blocking === true) {
-    const edition = parseProductEdition(
-      (values.edition as string | undefined) ?? process.env.HEIMDAL_EDITION ?? "hardware",
-      "--edition",
-    );
-    if (!blockingAllowed(edition)) {
-      throw new Error(`--blocking: the ${edition} edition shows devices and alerts but never blocks (Pro and above)`);
+  const edition = parseProductEdition(
+    (values.edition as string | undefined) ?? process.env.HEIMDAL_EDITION ?? "hardware",
+    "--edition",
+  );
+  options.edition = edition;
+  if (!blockingAllowed(edition)) {
+    // Free is visibility only: the dashboard runs and shows why its Block buttons are off.
+    options.blockingUnavailableReason = `The ${edition} edition shows devices and alerts but never blocks: blocking needs Pro, Enterprise or the hardware sensor`;
+    if (values.blocking === true) {
+      process.stderr.write(`heimdal: warning: --blocking ignored: ${options.blockingUnavailableReason}\n`);
     }
+  } else if (values.blocking === true) {
     const devices = new AnalysisStore(db);
     options.blocking = new ApiBlockingController(
       new BlockingService(stateDir(values["state-dir"] as string | undefined)),
       () => devices.repositories.devices.list(),
     );
+  } else {
+    options.blockingUnavailableReason =
+      "Blocking is off: this server was started without --blocking (heimdal serve --blocking, see docs/interception.md)";
   }
   const server = new ApiServer(options);
   const started = await server.start();
@@ -121,7 +129,7 @@ export async function runServe(argv: string[]): Promise<number> {
   return 0;
 }
 
-function adminPassword(file: string | undefined): string | undefined {
+export function adminPassword(file: string | undefined): string | undefined {
   const env = process.env.HEIMDAL_ADMIN_PASSWORD;
   if (file !== undefined && env !== undefined && env !== "") {
     throw new UsageError("give the admin password once: HEIMDAL_ADMIN_PASSWORD or --admin-password-file, not both");
@@ -137,6 +145,6 @@ function adminPassword(file: string | undefined): string | undefined {
   return env === undefined || env === "" ? undefined : env;
 }
 
-function isLoopback(host: string): boolean {
+export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "::1" || host.startsWith("127.");
 }

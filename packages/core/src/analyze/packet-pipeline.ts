@@ -183,6 +183,13 @@ export class PacketPipeline {
     this.detection.setMuted(true);
   }
 
+  /** Packets, bytes and malformed packets so far (cheap: for a live sensor's status). */
+  counters(): { packets: number; bytes: number; malformed: number } {
+    let malformed = 0;
+    for (const count of this.malformedCounts) malformed += count;
+    return { packets: this.packets, bytes: this.bytes, malformed };
+  }
+
   /** Alerts and incidents, for storage and the dashboard. */
   get detectionEngine(): DetectionEngine {
     return this.detection;

@@ -1,6 +1,6 @@
 /**
  * What the sensor knows about the network it sits on, found without asking the user
- * ("zero-touch"): the platform layer detects it (platform/src/linux/netconfig.ts), and core
+ * ("zero-touch"): the platform layer detects it (platform/src/netconfig.ts picks linux/, darwin/ or win32/netconfig.ts), and core
  * components such as the ActiveScanner act on it. Addresses are text, as people and the
  * JSON report write them: IPv4 as a dotted quad, MACs as aa:bb:cc:dd:ee:ff (lower case).
  */

@@ -1,6 +1,7 @@
 import { Shell } from "./components/shell.js";
 import { ErrorState, Loading } from "./components/states.js";
 import { LiveEventsProvider } from "./live/live-events.js";
+import { LookupsProvider } from "./live/lookups.js";
 import { AlertsPage } from "./pages/alerts-page.js";
 import { DeviceDetailPage } from "./pages/device-detail-page.js";
 import { DevicesPage } from "./pages/devices-page.js";
@@ -30,9 +31,11 @@ export function App() {
   if (state.kind === "anonymous") return <LoginPage />;
   return (
     <LiveEventsProvider>
-      <Shell>
-        <Page />
-      </Shell>
+      <LookupsProvider>
+        <Shell>
+          <Page />
+        </Shell>
+      </LookupsProvider>
     </LiveEventsProvider>
   );
 }

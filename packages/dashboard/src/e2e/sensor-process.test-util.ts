@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 
 /** The repository root, and the built CLI and dashboard the tests run as a user would. */
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../../..");
-const bin = join(root, "packages/cli/bin/heimdal.js");
+export const bin = join(root, "packages/cli/bin/heimdal.js");
 export const dashboardDist = join(root, "packages/dashboard/dist");
 export const sharedData = resolve(root, "../shared/data");
 export const screenshotDir = join(root, "test-output/screenshots");
@@ -23,13 +23,13 @@ export interface RunningSensor {
   stop: () => Promise<void>;
 }
 
-/** Starts `heimdal serve` on an ephemeral loopback port with a known admin password. */
-export function serve(db: string, password: string): Promise<RunningSensor> {
+/** Starts `heimdal serve` on an ephemeral loopback port with a known admin password; `extraArgs` go after. */
+export function serve(db: string, password: string, extraArgs: readonly string[] = []): Promise<RunningSensor> {
   if (!existsSync(join(dashboardDist, "index.html")))
     throw new Error(`The dashboard is not built: no ${dashboardDist}/index.html (run npm run build)`);
   const child: ChildProcess = spawn(
     process.execPath,
-    [bin, "serve", "--db", db, "--host", "127.0.0.1", "--port", "0"],
+    [bin, "serve", "--db", db, "--host", "127.0.0.1", "--port", "0", ...extraArgs],
     {
       env: { ...process.env, HEIMDAL_ADMIN_PASSWORD: password },
       stdio: ["ignore", "pipe", "pipe"],

@@ -99,6 +99,30 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 4,
+    name: "device labels, sessions",
+    // Written only by the API, never by an analysis: a device's user-given name, label and
+    // notes live apart from its discovered record, so a re-analysis cannot overwrite them.
+    // Sessions are kept by the SHA-256 of their cookie, so a copy of this file logs nobody in.
+    sql: `
+      CREATE TABLE device_labels (
+        device_id TEXT PRIMARY KEY,
+        name TEXT,
+        label TEXT,
+        notes TEXT,
+        updated_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX sessions_last_used ON sessions (last_used_at);
+    `,
+  },
+  {
+    version: 5,
     name: "recent traffic: device minutes, destination buckets",
     // Samples carry cumulative values and are replaced on write (idempotent). Rows are pruned
     // by TRAFFIC_RETENTION from the newest sample: the minute index serves that and the "last

@@ -1,11 +1,18 @@
 import type { DeviceRecord } from "@heimdal/core";
+import type { DeviceLabel } from "@heimdal/platform";
 
 /** One line of the device list: what a person scans for. Names and vendor are device-sent text: data, never markup. */
 export interface DeviceSummary {
   id: string;
   mac: string;
-  /** The most recently seen hostname, or null. */
+  /** The user's name for it, else the most recently seen hostname, else null. */
   name: string | null;
+  /** The most recently seen hostname (device-sent), or null. */
+  discoveredName: string | null;
+  /** The name the user gave it, or null. */
+  userName: string | null;
+  /** The user's label ("kids", "IoT"), or null. */
+  label: string | null;
   vendor: string | null;
   type: string;
   typeConfidence: number;
@@ -22,12 +29,17 @@ export interface DeviceSummary {
   openAlerts: number;
 }
 
-export function summarizeDevice(record: DeviceRecord, openAlerts: number): DeviceSummary {
+export function summarizeDevice(record: DeviceRecord, openAlerts: number, label?: DeviceLabel): DeviceSummary {
   const names = [...record.hostnames].sort((a, b) => b.lastSeen - a.lastSeen);
+  const discoveredName = names[0]?.name ?? null;
+  const userName = label?.name ?? null;
   return {
     id: record.id,
     mac: record.mac,
-    name: names[0]?.name ?? null,
+    name: userName ?? discoveredName,
+    discoveredName,
+    userName,
+    label: label?.label ?? null,
     vendor: record.vendor,
     type: record.type.value,
     typeConfidence: record.type.confidence,
@@ -47,13 +59,16 @@ export interface DeviceFilter {
   type?: string;
   online?: boolean;
   vendor?: string;
-  /** Case-insensitive text in the name, any hostname, vendor, MAC, address or id. */
+  /** Case-insensitive text in the user's name, label or notes, any hostname, vendor, MAC, address or id. */
   search?: string;
 }
 
 /** The searchable text of a device, lower-cased once per data version. */
-export function searchText(record: DeviceRecord): string {
+export function searchText(record: DeviceRecord, label?: DeviceLabel): string {
   return [
+    label?.name ?? "",
+    label?.label ?? "",
+    label?.notes ?? "",
     record.id,
     record.mac,
     record.vendor ?? "",

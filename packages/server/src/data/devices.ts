@@ -12,9 +12,11 @@ interface IndexedDevice {
 function indexedDevices(data: SensorData): IndexedDevice[] {
   return data.memo("devices", () => {
     const open = data.repositories.alerts.countBy("deviceId", { acknowledged: false });
-    return data.repositories.devices
-      .list()
-      .map((record) => ({ summary: summarizeDevice(record, open[record.id] ?? 0), text: searchText(record) }));
+    const labels = new Map(data.labels.list().map((l) => [l.deviceId, l]));
+    return data.repositories.devices.list().map((record) => {
+      const label = labels.get(record.id);
+      return { summary: summarizeDevice(record, open[record.id] ?? 0, label), text: searchText(record, label) };
+    });
   });
 }
 
@@ -37,6 +39,8 @@ export function listDevices(
 export interface DeviceDetail {
   device: DeviceRecord;
   summary: DeviceSummary;
+  /** What the user called it; null when they gave it nothing. */
+  labels: { name: string | null; label: string | null; notes: string | null; updatedAt: number } | null;
   /** Null until the device's traffic was profiled. */
   profile: ProfileView | null;
   /** Null until a baseline was saved. */
@@ -71,12 +75,14 @@ export interface BaselineView {
 export function deviceDetail(data: SensorData, id: string): DeviceDetail | undefined {
   const record = data.repositories.devices.get(id);
   if (!record) return undefined;
-  const summary = allDeviceSummaries(data).find((d) => d.id === id) ?? summarizeDevice(record, 0);
+  const label = data.labels.get(id);
+  const summary = allDeviceSummaries(data).find((d) => d.id === id) ?? summarizeDevice(record, 0, label);
   const profile = data.repositories.profiles.get(id) as DeviceProfileJson | undefined;
   const bySeverity = { ...data.repositories.alerts.countBy("severity", { deviceId: id, acknowledged: false }) };
   return {
     device: record,
     summary,
+    labels: label ? { name: label.name, label: label.label, notes: label.notes, updatedAt: label.updatedAt } : null,
     profile: profile ? profileView(profile) : null,
     baseline: baselineView(data, id, record.lastSeen),
     alerts: { open: Object.values(bySeverity).reduce((a, b) => a + b, 0), bySeverity },

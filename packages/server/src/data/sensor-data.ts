@@ -1,5 +1,10 @@
 import { type Repositories, UserSettings } from "@heimdal/core";
-import { createSqliteRepositories, SqliteDatabase } from "@heimdal/platform";
+import {
+  createSqliteRepositories,
+  SqliteDatabase,
+  SqliteDeviceLabelRepository,
+  SqliteSessionRepository,
+} from "@heimdal/platform";
 
 /** Results kept at most; all go when the data changes. */
 const MAX_CACHED = 64;
@@ -13,6 +18,9 @@ const MAX_CACHED = 64;
 export class SensorData {
   readonly repositories: Repositories;
   readonly settings: UserSettings;
+  /** What the user calls devices: written only through the API. */
+  readonly labels: SqliteDeviceLabelRepository;
+  readonly sessions: SqliteSessionRepository;
   private readonly db: SqliteDatabase;
   private ownWrites = 0;
   private cachedAt = "";
@@ -22,6 +30,8 @@ export class SensorData {
     this.db = new SqliteDatabase(path);
     this.repositories = createSqliteRepositories(this.db);
     this.settings = new UserSettings(this.repositories.kv);
+    this.labels = new SqliteDeviceLabelRepository(this.db);
+    this.sessions = new SqliteSessionRepository(this.db);
   }
 
   open(): void {

@@ -20,6 +20,10 @@ export interface ApiContext {
   sessions: SessionStore;
   limiter: LoginLimiter;
   blocking: BlockingController | undefined;
+  /** What blocking answers with when there is no controller. */
+  blockingUnavailableReason: string | undefined;
+  edition: string | null;
+  interception: { running: boolean; detail: string };
   now: () => number;
   startedAt: number;
   settings: {

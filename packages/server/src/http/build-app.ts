@@ -5,6 +5,7 @@ import { registerAlertRoutes } from "../routes/alerts.js";
 import { registerAuthRoutes } from "../routes/auth.js";
 import { registerBlockingRoutes } from "../routes/blocking.js";
 import { registerConfigRoutes } from "../routes/config.js";
+import { registerDeviceLabelRoutes } from "../routes/device-labels.js";
 import { registerDeviceRoutes } from "../routes/devices.js";
 import { registerEventStreamRoute } from "../routes/events-stream.js";
 import { registerExclusionRoutes } from "../routes/exclusions.js";
@@ -96,6 +97,7 @@ export async function buildApp(ctx: ApiContext, options: BuildOptions): Promise<
   installAccessControl(app, ctx);
   registerAuthRoutes(app, ctx);
   registerDeviceRoutes(app, ctx);
+  registerDeviceLabelRoutes(app, ctx);
   registerAlertRoutes(app, ctx);
   registerIncidentRoutes(app, ctx);
   registerExclusionRoutes(app, ctx);

@@ -1,4 +1,4 @@
-import { DetectionConfigError, FeedbackError, StorageUnavailableError } from "@heimdal/core";
+import { DetectionConfigError, FeedbackError, SettingsError, StorageUnavailableError } from "@heimdal/core";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { errorBody } from "./api-app.js";
 
@@ -51,6 +51,10 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     // Core's messages name the entry and field ("sensitivity[1] (…)", "exclusions[0].port").
     const field = /(sensitivity\[\d+\]|exclusions\[\d+\](?:\.\w+)?)/.exec(error.message)?.[1];
     void reply.code(400).send(errorBody(400, error.message, field));
+    return;
+  }
+  if (error instanceof SettingsError) {
+    void reply.code(400).send(errorBody(400, `body.${error.message}`, error.field));
     return;
   }
   if (error instanceof FeedbackError) {

@@ -8,7 +8,7 @@ import { parseIsoTime } from "./iso-time.js";
 export function registerBlockingRoutes(app: ApiApp, ctx: ApiContext): void {
   /** The controller, or a 503 already sent with the reason. */
   const gate = (reply: { code(n: number): { send(body: unknown): unknown } }) => {
-    const decision = blockingAllowed(ctx.blocking);
+    const decision = blockingAllowed(ctx.blocking, ctx.blockingUnavailableReason);
     if (decision.allowed) return decision.controller;
     reply.code(503).send(errorBody(503, decision.reason));
     return undefined;

@@ -31,7 +31,7 @@ export function registerStatusRoutes(app: ApiApp, ctx: ApiContext): void {
           lastEventId: repositories.events.lastId(),
         };
       });
-      const gate = blockingAllowed(ctx.blocking);
+      const gate = blockingAllowed(ctx.blocking, ctx.blockingUnavailableReason);
       const components: ComponentHealth[] = [
         { name: "database", state: "ok" },
         {

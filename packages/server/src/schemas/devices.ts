@@ -11,7 +11,7 @@ export const DeviceListQuery = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 128,
-        description: "Name, hostname, vendor, MAC, address or id contains this text",
+        description: "The user's name, label or notes, a hostname, vendor, MAC, address or id contains this text",
       }),
     ),
     limit: Type.Optional(Limit),
@@ -24,7 +24,12 @@ export const DeviceSummary = Type.Object(
   {
     id: Type.String(),
     mac: Type.String(),
-    name: Nullable(Type.String()),
+    name: Nullable(Type.String({ description: "The user's name when given, else the newest discovered hostname" })),
+    discoveredName: Nullable(
+      Type.String({ description: "The newest hostname the device announced (device-sent text)" }),
+    ),
+    userName: Nullable(Type.String({ description: "The name the user gave it (PATCH /devices/{id})" })),
+    label: Nullable(Type.String({ description: 'The user\'s label, e.g. "kids" or "IoT"' })),
     vendor: Nullable(Type.String()),
     type: Type.String(),
     typeConfidence: Type.Number(),
@@ -46,8 +51,43 @@ export const DeviceList = Type.Object({
   devices: Type.Array(Type.Ref("DeviceSummary")),
 });
 
+/** What a person may write about a device: bounded, no control characters (checked by the route). */
+export const DEVICE_LABEL_LIMITS = { name: 64, label: 32, notes: 1000 } as const;
+
+export const DeviceLabels = Type.Object({
+  name: Nullable(Type.String()),
+  label: Nullable(Type.String()),
+  notes: Nullable(Type.String()),
+  updatedAt: EpochMs("When the user last changed them"),
+});
+
+export const DevicePatch = Type.Object(
+  {
+    name: Type.Optional(
+      Nullable(
+        Type.String({
+          maxLength: DEVICE_LABEL_LIMITS.name,
+          description: 'What to call the device ("Lucas\' phone"); null or empty: the discovered name again',
+        }),
+      ),
+    ),
+    label: Type.Optional(
+      Nullable(
+        Type.String({ maxLength: DEVICE_LABEL_LIMITS.label, description: 'A group: "kids", "IoT"; null clears' }),
+      ),
+    ),
+    notes: Type.Optional(
+      Nullable(
+        Type.String({ maxLength: DEVICE_LABEL_LIMITS.notes, description: "Free text, lines allowed; null clears" }),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const DeviceDetailResponse = Type.Object({
   summary: Type.Ref("DeviceSummary"),
+  labels: Nullable(DeviceLabels),
   device: Type.Unknown({
     description:
       "The full device record: addresses and hostnames with when they were seen, type/model/OS with the evidence behind them, fingerprint",

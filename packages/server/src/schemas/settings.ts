@@ -30,6 +30,36 @@ export const MuteBody = Type.Object(
   { additionalProperties: false },
 );
 
+const SeverityName = Type.String({ maxLength: 16, description: "info, low, medium, high or critical" });
+const ClockTime = Type.String({ maxLength: 8, description: 'Local time "HH:MM"' });
+
+export const NotificationSettings = Type.Object({
+  severities: Type.Array(SeverityName, { description: "Alerts of these severities notify" }),
+  quietHours: Nullable(
+    Type.Object(
+      { start: ClockTime, end: ClockTime },
+      { description: "No notifications in this window (may cross midnight)" },
+    ),
+  ),
+  criticalDuringQuietHours: Type.Boolean({ description: "Critical alerts notify during quiet hours too" }),
+});
+
+export const CloudStatus = Type.Object({
+  enabled: Type.Boolean({ description: "The Asgard connector is switched on (default off)" }),
+  connected: Type.Boolean({ description: "Whether a connector runs: false in this version, nothing is sent" }),
+  shares: Type.Array(Type.String(), { description: "The anonymized metadata it shares when enabled" }),
+  neverShared: Type.Array(Type.String(), { description: "What never leaves the sensor" }),
+});
+
+export const InterceptionStatus = Type.Object({
+  running: Type.Boolean({ description: "ARP interception runs next to this server" }),
+  detail: Type.String(),
+  blocking: Type.Boolean({ description: "Blocking is available through /blocking" }),
+  blockingUnavailableReason: Nullable(Type.String({ description: "Why not, when it is not" })),
+  edition: Nullable(Type.String({ description: "hardware, desktop-free, desktop-pro or desktop-enterprise" })),
+  editions: Type.String({ description: "What each edition may do" }),
+});
+
 export const ConfigResponse = Type.Object({
   sensitivity: Type.Object({
     settings: Type.Array(Type.String(), { description: '"0.7", "port_scan=0.8", "device:ID=0.2"; later ones win' }),
@@ -44,6 +74,9 @@ export const ConfigResponse = Type.Object({
     localhostNoLogin: Type.Boolean(),
     blocking: Type.Boolean(),
   }),
+  interception: InterceptionStatus,
+  notifications: NotificationSettings,
+  cloud: CloudStatus,
 });
 
 export const ConfigPatch = Type.Object(
@@ -53,6 +86,24 @@ export const ConfigPatch = Type.Object(
         maxItems: 500,
         description: 'Replaces the stored sensitivity settings: "0.7", "port_scan=0.8", "device:ID=0.2"',
       }),
+    ),
+    notifications: Type.Optional(
+      Type.Object(
+        {
+          severities: Type.Optional(Type.Array(SeverityName, { maxItems: 5 })),
+          quietHours: Type.Optional(
+            Nullable(Type.Object({ start: ClockTime, end: ClockTime }, { additionalProperties: false })),
+          ),
+          criticalDuringQuietHours: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false, description: "Changes the fields given; the others stay" },
+      ),
+    ),
+    cloud: Type.Optional(
+      Type.Object(
+        { enabled: Type.Boolean({ description: "Switch the Asgard connector on or off" }) },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },

@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { MemoryStorage } from "@heimdal/core";
-import { describe, expect, it } from "vitest";
+import { SqliteDatabase, SqliteSessionRepository } from "@heimdal/platform";
+import { afterAll, describe, expect, it } from "vitest";
 import { ensureAdminCredential, verifyAdmin } from "./admin-credential.js";
 import { readCookie } from "./cookies.js";
 import { LoginLimiter } from "./login-limiter.js";
@@ -36,27 +40,58 @@ describe("passwords", () => {
 });
 
 describe("sessions", () => {
+  const scratch = mkdtempSync(join(tmpdir(), "heimdal-session-units-"));
+  const databases: SqliteDatabase[] = [];
+  afterAll(() => {
+    for (const db of databases) db.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+  const records = (name: string) => {
+    const db = new SqliteDatabase(join(scratch, `${name}.sqlite`));
+    databases.push(db);
+    return new SqliteSessionRepository(db);
+  };
+
   it("expire when idle and after the absolute lifetime, and evict the least recently used", () => {
     let now = 0;
-    const store = new SessionStore(() => now, { idleMs: 100, absoluteMs: 250, maxSessions: 2 });
+    const store = new SessionStore(records("limits"), () => now, { idleMs: 100, absoluteMs: 250, maxSessions: 2 });
     const a = store.create("admin");
     now = 90;
-    expect(store.get(a.id)).toBe(a);
+    expect(store.get(a.id)).toMatchObject({ id: a.id, csrfToken: a.csrfToken, lastUsedAt: 90 });
     now = 180;
-    expect(store.get(a.id)).toBe(a);
+    expect(store.get(a.id)?.id).toBe(a.id);
     now = 260;
     expect(store.get(a.id)).toBeUndefined();
     const b = store.create("admin");
+    now = 270;
     const c = store.create("admin");
+    now = 290;
     store.get(b.id);
+    now = 300;
     store.create("admin");
     expect(store.get(c.id)).toBeUndefined();
-    expect(store.get(b.id)).toBe(b);
+    expect(store.get(b.id)?.id).toBe(b.id);
     expect(store.get(undefined)).toBeUndefined();
+    expect(store.size).toBe(2);
   });
 
-  it("compares CSRF tokens exactly", () => {
-    const session = new SessionStore(() => 0).create("admin");
+  it("outlive the store (a restart), keep only the cookie's hash, and end at logout", () => {
+    const repository = records("restart");
+    const first = new SessionStore(repository, () => 1000).create("admin");
+    const restarted = new SessionStore(repository, () => 2000);
+    expect(restarted.get(first.id)).toMatchObject({ user: "admin", csrfToken: first.csrfToken, createdAt: 1000 });
+    expect(restarted.get(`${first.id}x`)).toBeUndefined();
+    const row = databases.at(-1)!.run("read", (sql) => sql("SELECT * FROM sessions").get()) as Record<string, unknown>;
+    expect(JSON.stringify(row)).not.toContain(first.id);
+    expect(JSON.stringify(row)).not.toContain(first.csrfToken);
+    restarted.delete(first.id);
+    expect(new SessionStore(repository, () => 3000).get(first.id)).toBeUndefined();
+  });
+
+  it("compares CSRF tokens exactly, and each session has its own", () => {
+    const store = new SessionStore(records("csrf"), () => 0);
+    const session = store.create("admin");
+    expect(store.create("admin").csrfToken).not.toBe(session.csrfToken);
     expect(csrfTokenMatches(session, session.csrfToken)).toBe(true);
     expect(csrfTokenMatches(session, undefined)).toBe(false);
     expect(csrfTokenMatches(session, `${session.csrfToken}x`)).toBe(false);

@@ -15,7 +15,13 @@ export interface Session {
 export interface DeviceSummary {
   id: string;
   mac: string;
+  /** The user's name when given, else the newest discovered hostname. */
   name: string | null;
+  /** The newest hostname the device announced (device-sent). */
+  discoveredName: string | null;
+  /** The name the user gave it. */
+  userName: string | null;
+  label: string | null;
   vendor: string | null;
   type: string;
   typeConfidence: number;
@@ -61,8 +67,16 @@ export interface BaselineSummary {
   confidence: number;
 }
 
+export interface DeviceLabels {
+  name: string | null;
+  label: string | null;
+  notes: string | null;
+  updatedAt: number;
+}
+
 export interface DeviceDetail {
   summary: DeviceSummary;
+  labels: DeviceLabels | null;
   device: DeviceRecord;
   profile: unknown;
   baseline: { version?: number; summary?: BaselineSummary } | null;
@@ -155,10 +169,39 @@ export interface Exclusion {
   expires?: string;
 }
 
+export interface NotificationSettings {
+  severities: Severity[];
+  quietHours: { start: string; end: string } | null;
+  criticalDuringQuietHours: boolean;
+}
+
 export interface Config {
   sensitivity: { settings: string[]; effective: unknown };
   exclusions: number;
   server: { port: number; host: string; tls: boolean; secureCookies: boolean; localhostNoLogin: boolean };
+  interception: {
+    running: boolean;
+    detail: string;
+    blocking: boolean;
+    blockingUnavailableReason: string | null;
+    edition: string | null;
+    editions: string;
+  };
+  notifications: NotificationSettings;
+  cloud: { enabled: boolean; connected: boolean; shares: string[]; neverShared: string[] };
+}
+
+export type BlockTarget =
+  | { kind: "device"; deviceId: string }
+  | { kind: "destination"; destination: string; deviceId?: string };
+
+export interface Block {
+  id: string;
+  target: BlockTarget;
+  expiresAt: number | null;
+  decidedBy: string;
+  reason: string;
+  createdAt: number;
 }
 
 /** One message of /events/stream. */

@@ -3,6 +3,8 @@ import { api } from "../api/client.js";
 import type { StoredAlert } from "../api/types.js";
 import { formatTime, humanize } from "../format.js";
 import { devicePath, Link } from "../router.js";
+import { BlockAction } from "./block-action.js";
+import { DeviceName } from "./device-name.js";
 import { SeverityBadge } from "./severity-badge.js";
 
 /** Evidence values are device-influenced: shown as text, arrays joined, objects as JSON text. */
@@ -61,7 +63,9 @@ export function AlertCard({ stored, onChanged }: { stored: StoredAlert; onChange
           <>
             <dt>Device</dt>
             <dd>
-              <Link to={devicePath(alert.deviceId)}>{alert.mac ?? alert.deviceId}</Link>
+              <Link to={devicePath(alert.deviceId)}>
+                <DeviceName id={alert.deviceId} fallback={alert.mac ?? alert.deviceId} />
+              </Link>
             </dd>
           </>
         )}
@@ -103,6 +107,13 @@ export function AlertCard({ stored, onChanged }: { stored: StoredAlert; onChange
           <button type="button" disabled={busy} onClick={() => setMuting((m) => !m)}>
             Mute…
           </button>
+        )}
+        {alert.deviceId !== null && (
+          <BlockAction
+            deviceId={alert.deviceId}
+            {...(destination === "" ? {} : { destination })}
+            onBlocked={onChanged}
+          />
         )}
       </div>
       {muting && alert.deviceId !== null && (

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { api } from "../api/client.js";
 import { type AlertList, type IncidentList, SEVERITIES } from "../api/types.js";
 import { AlertCard } from "../components/alert-card.js";
+import { DeviceName } from "../components/device-name.js";
 import { SeverityBadge } from "../components/severity-badge.js";
 import { Empty, Loaded } from "../components/states.js";
 import { formatTime } from "../format.js";
@@ -71,7 +72,9 @@ export function AlertsPage() {
                           {formatTime(incident.start)} – {formatTime(incident.end)}
                         </span>
                         {incident.deviceId !== null && (
-                          <Link to={devicePath(incident.deviceId)}>{incident.mac ?? incident.deviceId}</Link>
+                          <Link to={devicePath(incident.deviceId)}>
+                            <DeviceName id={incident.deviceId} fallback={incident.mac ?? incident.deviceId} />
+                          </Link>
                         )}
                         {incident.acknowledged && <span className="badge acknowledged">acknowledged</span>}
                       </header>

@@ -2,7 +2,9 @@ import { api } from "../api/client.js";
 import type { AlertList, DeviceDetail, DeviceTraffic } from "../api/types.js";
 import { ActivityChart } from "../components/activity-chart.js";
 import { AlertCard } from "../components/alert-card.js";
+import { BlockAction } from "../components/block-action.js";
 import { DeviceIcon } from "../components/device-icon.js";
+import { DeviceLabelForm } from "../components/device-label-form.js";
 import { Empty, Loaded } from "../components/states.js";
 import { formatBytes, formatPercent, formatTime, humanize } from "../format.js";
 import { useResource } from "../live/use-resource.js";
@@ -47,6 +49,11 @@ function DeviceView({ detail, traffic, alerts, reload }: Detail & { reload: () =
       <h1 className="device-title">
         <DeviceIcon type={summary.type} />
         <span data-testid="device-title">{summary.name ?? summary.mac}</span>
+        {summary.label !== null && (
+          <span className="badge label" data-testid="device-label">
+            {summary.label}
+          </span>
+        )}
         <span className={summary.online ? "status online" : "status offline"}>
           {summary.online ? "online" : "offline"}
         </span>
@@ -56,8 +63,20 @@ function DeviceView({ detail, traffic, alerts, reload }: Detail & { reload: () =
         {summary.randomizedMac && " (private MAC)"} · first seen {formatTime(summary.firstSeen)} · last seen{" "}
         {formatTime(summary.lastSeen)}
       </p>
+      {detail.labels?.notes ? <p className="notes">{detail.labels.notes}</p> : null}
+      <div className="actions">
+        <BlockAction deviceId={summary.id} onBlocked={reload} />
+      </div>
 
       <div className="grid">
+        <DeviceLabelForm
+          key={summary.id}
+          deviceId={summary.id}
+          labels={detail.labels}
+          discoveredName={summary.discoveredName}
+          onSaved={reload}
+        />
+
         <section className="card">
           <h2>What it is</h2>
           <Conclusion label="Type" value={humanize(device.type.value)} inference={device.type} />

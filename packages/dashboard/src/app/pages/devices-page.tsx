@@ -29,7 +29,7 @@ export function DevicesPage() {
       <input
         type="search"
         className="search"
-        placeholder="Search name, vendor, MAC or address"
+        placeholder="Search name, label, vendor, MAC or address"
         aria-label="Search devices"
         value={text}
         onChange={(event) => setText(event.target.value)}
@@ -76,6 +76,7 @@ function DeviceTable({ list }: { list: DeviceList }) {
                   <DeviceIcon type={device.type} />
                   <span>
                     <Link to={devicePath(device.id)}>{device.name ?? device.mac}</Link>
+                    {device.label !== null && <span className="badge label">{device.label}</span>}
                     <span className="muted small block">
                       {humanize(device.type)}
                       {device.role === "gateway" && " · gateway"}

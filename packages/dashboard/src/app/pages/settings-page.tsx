@@ -1,6 +1,11 @@
 import { type FormEvent, useState } from "react";
 import { api } from "../api/client.js";
 import type { Config, Exclusion } from "../api/types.js";
+import { DeviceName } from "../components/device-name.js";
+import { BlocksCard } from "../components/settings/blocks-card.js";
+import { CloudCard } from "../components/settings/cloud-card.js";
+import { InterceptionCard } from "../components/settings/interception-card.js";
+import { NotificationsForm } from "../components/settings/notifications-form.js";
 import { Empty, Loaded } from "../components/states.js";
 import { useResource } from "../live/use-resource.js";
 
@@ -21,6 +26,10 @@ export function SettingsPage() {
           <>
             <SensitivityForm settings={config.sensitivity.settings} onSaved={reload} />
             <ExclusionsCard exclusions={exclusions} onChanged={reload} />
+            <InterceptionCard interception={config.interception} />
+            {config.interception.blocking && <BlocksCard />}
+            <NotificationsForm settings={config.notifications} onSaved={reload} />
+            <CloudCard cloud={config.cloud} onSaved={reload} />
             <section className="card">
               <h2>Server</h2>
               <p className="muted">
@@ -95,9 +104,14 @@ function ExclusionsCard({ exclusions, onChanged }: { exclusions: Exclusion[]; on
               <span>
                 <strong className="mono">{exclusion.id}</strong> {exclusion.comment}
                 <span className="muted small block">
+                  {exclusion.deviceId !== undefined && (
+                    <>
+                      <DeviceName id={exclusion.deviceId} fallback={exclusion.deviceId} />
+                      {" · "}
+                    </>
+                  )}
                   {[
                     exclusion.type,
-                    exclusion.deviceId,
                     exclusion.destination,
                     exclusion.port,
                     exclusion.expires && `until ${exclusion.expires}`,

@@ -9,6 +9,7 @@ import {
   type RepositoryWrite,
 } from "@heimdal/core";
 import { createSqliteRepositories, SqliteDatabase, SqliteWriteTarget } from "@heimdal/platform";
+import { trafficWrites } from "./traffic-writes.js";
 
 /**
  * The sensor's database for `heimdal analyze --db` and `heimdal baseline`: devices, events,
@@ -70,7 +71,7 @@ export class AnalysisStore {
       // In the event log too, so a live client hears of it; equal events are stored once.
       writes.push({ kind: "event", event: alertEvent("alert_raised", alert) });
     }
-    writes.push(...trafficWrites(pipeline));
+    writes.push(...trafficWrites(pipeline.trafficRecorder.drainAll()));
     new SqliteWriteTarget(this.db, this.repositories).apply(writes);
   }
 
@@ -82,24 +83,6 @@ export class AnalysisStore {
   close(): void {
     this.db.close();
   }
-}
-
-/**
- * Recent traffic: per-device minutes, destination aggregates, the last hour's `traffic` events
- * for live clients, and the pruning of what is past its retention.
- */
-function trafficWrites(pipeline: PacketPipeline): RepositoryWrite[] {
-  const { minutes, destinations, events } = pipeline.trafficRecorder.drainAll();
-  const writes: RepositoryWrite[] = [];
-  let newest = Number.NEGATIVE_INFINITY;
-  for (const sample of minutes) {
-    writes.push({ kind: "traffic_minute", sample });
-    if (sample.minute > newest) newest = sample.minute;
-  }
-  for (const sample of destinations) writes.push({ kind: "traffic_destination", sample });
-  for (const event of events) writes.push({ kind: "event", event });
-  if (Number.isFinite(newest)) writes.push({ kind: "traffic_prune", newestMs: newest });
-  return writes;
 }
 
 /** The export file of `heimdal baseline export`, read back by `heimdal baseline import`. */

@@ -1,9 +1,11 @@
 import { type Alert, alertEvent, type PacketPipeline, type RepositoryWrite } from "@heimdal/core";
+import { trafficWrites } from "../traffic-writes.js";
 
 /**
  * What a running pipeline learned since the last time it was asked, as repository writes:
  * every device record and profile (they change with each packet; the writer coalesces them
- * by id), the device events and alerts raised since, alerts whose repeats or severity grew,
+ * by id), the device events and alerts raised since, recent traffic (when the pipeline
+ * records it) with a `traffic` event per minute that ended, alerts whose repeats or severity grew,
  * and — when asked, because each stored change is a new version — the baselines.
  *
  * What it hands over is taken: the BatchedWriter keeps it (bounded, counting what it drops)
@@ -30,6 +32,9 @@ export class PipelineChanges {
     }
     const events = pipeline.deviceEvents;
     for (let i = this.#eventsTaken; i < events.length; i++) writes.push({ kind: "event", event: events[i]! });
+    // Recent traffic changed since the last call, and the minutes that ended (packet time).
+    const nowUs = pipeline.packetTimeUs;
+    if (Number.isFinite(nowUs)) writes.push(...trafficWrites(pipeline.trafficRecorder.drain(nowUs / 1000)));
 
     const alerts = pipeline.detectionEngine.alerts();
     alerts.forEach((alert, i) => {

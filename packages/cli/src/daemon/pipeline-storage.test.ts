@@ -16,8 +16,8 @@ const capture = resolve(root, "../shared/data/chrissanders/arppoison.pcapng");
 const scratch = mkdtempSync(join(tmpdir(), "heimdal-pipeline-storage-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function replayed() {
-  const pipeline = createPipeline();
+function replayed(options: Parameters<typeof createPipeline>[0] = {}) {
+  const pipeline = createPipeline(options);
   const provider = new CaptureFileProvider(capture);
   let lastUs = 0;
   for (let batch = provider.nextBatch(); batch; batch = provider.nextBatch()) {
@@ -59,6 +59,21 @@ describe.skipIf(!existsSync(capture))("PipelineChanges and PipelineStorage on a 
     expect(third.filter((w) => w.kind === "alert").map((w) => (w.kind === "alert" ? w.alert.id : ""))).toEqual([
       alert.id,
     ]);
+  });
+
+  it("hands recent traffic that changed, and a traffic event per minute that ended, once", () => {
+    const pipeline = replayed({ traffic: {} });
+    const changes = new PipelineChanges(pipeline);
+    const first = changes.writes({ baselines: false });
+    const minutes = first.filter((w) => w.kind === "traffic_minute");
+    expect(minutes.length).toBeGreaterThan(0);
+    expect(first.some((w) => w.kind === "traffic_destination")).toBe(true);
+    expect(first.filter((w) => w.kind === "event" && w.event.type === "traffic").length).toBeGreaterThan(0);
+    expect(first.some((w) => w.kind === "traffic_prune")).toBe(true);
+    const second = changes.writes({ baselines: false });
+    expect(
+      second.filter((w) => w.kind.startsWith("traffic") || (w.kind === "event" && w.event.type === "traffic")),
+    ).toEqual([]);
   });
 
   it("writes at start and at stop, so what it learned is in the database", () => {

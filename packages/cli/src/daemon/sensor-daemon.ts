@@ -91,6 +91,8 @@ export class SensorDaemon {
     const pipeline = createPipeline({
       discovery: { sensorMacs: ownMacs(config.interface), offlineAfterSeconds: config.offlineAfter },
       profiles: { domains: publicSuffixDomains, baseline: { retentionDays: config.retention.baselineDays } },
+      // Per-minute and per-destination traffic for the dashboard's map and "now vs usual".
+      traffic: {},
       detection: {
         detectors: defaultDetectors({ domains: publicSuffixDomains }),
         // The configuration's sensitivity after the one set through the API: it wins.

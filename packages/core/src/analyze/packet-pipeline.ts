@@ -200,6 +200,11 @@ export class PacketPipeline {
     return this.events;
   }
 
+  /** Packet time of the last tick (µs): the pipeline's "now"; -Infinity before the first packet. */
+  get packetTimeUs(): number {
+    return this.lastTickUs;
+  }
+
   /** Recent traffic per device and destination, for storage (drained by its owner; empty unless `traffic` was given). */
   get trafficRecorder(): TrafficRecorder {
     return this.traffic;

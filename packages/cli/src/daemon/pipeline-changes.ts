@@ -49,6 +49,22 @@ export class PipelineChanges {
     this.#alertsTaken = alerts.length;
     return writes;
   }
+
+  /**
+   * After the writes were handed over: forgets what is stored and can no longer change
+   * (device events, alerts past their cooldown, closed incidents), so a sensor that runs for
+   * months holds only what may still change.
+   */
+  forgetHandedOver(): void {
+    const pipeline = this.pipeline;
+    pipeline.forgetDeviceEvents(this.#eventsTaken);
+    this.#eventsTaken = 0;
+    const nowUs = pipeline.packetTimeUs;
+    if (!Number.isFinite(nowUs)) return;
+    const forgotten = pipeline.detectionEngine.forgetSettled(nowUs / 1000, this.#alertsTaken);
+    for (const alert of forgotten) this.#alertState.delete(alert.id);
+    this.#alertsTaken -= forgotten.length;
+  }
 }
 
 function alertState(alert: Alert): string {

@@ -61,6 +61,25 @@ describe.skipIf(!existsSync(capture))("PipelineChanges and PipelineStorage on a 
     ]);
   });
 
+  it("forgets what it handed over and can no longer change, and never hands it again", () => {
+    const pipeline = replayed();
+    const changes = new PipelineChanges(pipeline);
+    const first = changes.writes({ baselines: false });
+    const alerts = pipeline.detectionEngine.alerts().length;
+    expect(pipeline.deviceEvents.length).toBeGreaterThan(0);
+    expect(alerts).toBeGreaterThan(0);
+    changes.forgetHandedOver();
+    expect(pipeline.deviceEvents).toHaveLength(0);
+    // An hour of silence followed the capture: its alerts are past their cooldown, its incidents closed.
+    const cutoff = pipeline.packetTimeUs / 1000 - 3_600_000;
+    expect(pipeline.detectionEngine.alerts().every((a) => a.time >= cutoff)).toBe(true);
+    expect(pipeline.detectionEngine.alerts().length).toBeLessThan(alerts);
+    expect(pipeline.detectionEngine.allIncidents().every((i) => i.end >= cutoff + 1_800_000)).toBe(true);
+    const second = changes.writes({ baselines: false });
+    expect(second.filter((w) => w.kind === "event" || w.kind === "alert")).toEqual([]);
+    expect(second.filter((w) => w.kind === "device")).toHaveLength(first.filter((w) => w.kind === "device").length);
+  });
+
   it("hands recent traffic that changed, and a traffic event per minute that ended, once", () => {
     const pipeline = replayed({ traffic: {} });
     const changes = new PipelineChanges(pipeline);
@@ -88,11 +107,14 @@ describe.skipIf(!existsSync(capture))("PipelineChanges and PipelineStorage on a 
       log: (m) => logs.push(m),
       now: () => 0,
     });
+    const raised = pipeline.detectionEngine.alerts().length;
     storage.start();
     expect(storage.status()).toMatchObject({ healthy: true, pending: 0 });
     const afterStart = new AnalysisStore(path);
     expect(afterStart.repositories.devices.list()).toHaveLength(pipeline.deviceMap.records().length);
-    expect(afterStart.repositories.alerts.count()).toBe(pipeline.detectionEngine.alerts().length);
+    // Every alert is stored, including those memory then forgot (past their cooldown).
+    expect(afterStart.repositories.alerts.count()).toBe(raised);
+    expect(pipeline.detectionEngine.alerts().length).toBeLessThan(raised);
     afterStart.close();
     storage.stop();
     const afterStop = new AnalysisStore(path);

@@ -94,6 +94,8 @@ export class PipelineStorage implements SupervisedComponent {
 
   #queue(writer: BatchedWriter<RepositoryWrite>, baselines: boolean): void {
     for (const write of this.options.changes.writes({ baselines })) writer.write(write);
+    // The writer holds them now (bounded, retried): memory keeps only what may still change.
+    this.options.changes.forgetHandedOver();
   }
 
   #report(report: WriterReport): void {

@@ -195,6 +195,11 @@ export class PacketPipeline {
     return this.detection;
   }
 
+  /** Forgets the oldest `count` device events (a long-running sensor has stored them). */
+  forgetDeviceEvents(count: number): void {
+    this.events.splice(0, Math.min(count, this.events.length));
+  }
+
   /** Device events raised in this analysis so far, oldest first (packet time). */
   get deviceEvents(): readonly DeviceEvent[] {
     return this.events;

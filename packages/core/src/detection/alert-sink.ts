@@ -36,7 +36,7 @@ export function severityRank(severity: Severity): number {
 export class AlertSink {
   private readonly cooldownMs: number;
   private readonly lastByKey = new Map<string, Alert>();
-  private readonly alerts: Alert[] = [];
+  private alerts: Alert[] = [];
   private readonly listeners: ((alert: Alert) => void)[] = [];
   readonly exclusions: Exclusion[];
   excluded = 0;
@@ -73,9 +73,30 @@ export class AlertSink {
     return alert;
   }
 
-  /** Every alert raised, oldest first. */
+  /** Every alert raised (and not forgotten), oldest first. */
   all(): readonly Alert[] {
     return this.alerts;
+  }
+
+  /**
+   * Forgets, among the first `count` alerts (those already stored), the ones no repeat can fold
+   * into any more: raised more than a cooldown before `nowMs`. A sensor that runs for months
+   * keeps in memory only what may still change. Returns the alerts forgotten.
+   */
+  forgetSettled(nowMs: number, count: number): Alert[] {
+    const cutoff = nowMs - this.cooldownMs;
+    const forgotten: Alert[] = [];
+    const kept: Alert[] = [];
+    const limit = Math.min(count, this.alerts.length);
+    for (let i = 0; i < limit; i++) {
+      const alert = this.alerts[i]!;
+      if (alert.time < cutoff) forgotten.push(alert);
+      else kept.push(alert);
+    }
+    if (forgotten.length === 0) return forgotten;
+    this.alerts = kept.concat(this.alerts.slice(limit));
+    for (const [key, alert] of this.lastByKey) if (alert.time < cutoff) this.lastByKey.delete(key);
+    return forgotten;
   }
 }
 

@@ -117,6 +117,16 @@ export class DetectionEngine {
   allIncidents(): readonly Incident[] {
     return this.incidents.all();
   }
+
+  /**
+   * Lets a long-running sensor keep in memory only what may still change: alerts among the
+   * first `storedAlerts` that no repeat can reach, and incidents that closed. Returns the
+   * alerts forgotten.
+   */
+  forgetSettled(nowMs: number, storedAlerts: number): Alert[] {
+    this.incidents.forgetClosed(nowMs);
+    return this.sink.forgetSettled(nowMs, storedAlerts);
+  }
 }
 
 function clamp(x: number): number {

@@ -26,7 +26,7 @@ export type CorrelatedAlert = Pick<Alert, "id" | "type" | "severity" | "deviceId
 export class IncidentCorrelator {
   private readonly windowMs: number;
   private readonly open = new Map<string, Incident>();
-  private readonly incidents: Incident[] = [];
+  private incidents: Incident[] = [];
   private readonly listeners: ((incident: Incident, isNew: boolean) => void)[] = [];
 
   constructor(windowSeconds = 1800) {
@@ -71,5 +71,17 @@ export class IncidentCorrelator {
 
   all(): readonly Incident[] {
     return this.incidents;
+  }
+
+  /**
+   * Forgets incidents that closed (no alert for a window) before `nowMs`: no alert can join
+   * them any more, and a long-running sensor has stored them. Returns how many were forgotten.
+   */
+  forgetClosed(nowMs: number): number {
+    const cutoff = nowMs - this.windowMs;
+    const before = this.incidents.length;
+    this.incidents = this.incidents.filter((incident) => incident.end >= cutoff);
+    for (const [subject, incident] of this.open) if (incident.end < cutoff) this.open.delete(subject);
+    return before - this.incidents.length;
   }
 }

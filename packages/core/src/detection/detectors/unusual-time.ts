@@ -1,9 +1,9 @@
 import type { DeviceBaseline } from "../../baseline/device-baseline.js";
 import type { DeviceState } from "../../discovery/device-map.js";
 import type { DeviceType } from "../../discovery/device-record.js";
-import type { DecodedPacket } from "../../packet/decoded-packet.js";
 import type { Severity } from "../alert.js";
 import type { Detector, DetectorContext } from "../detector.js";
+import { countDeviceVolume, type DeviceVolumeCounter } from "./device-volume.js";
 import { describeNormal, historyDays } from "./remote-peers.js";
 
 const HOUR_US = 3600e6;
@@ -111,12 +111,15 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
     });
   };
 
-  const note = (state: DeviceState, p: DecodedPacket) => {
-    const t = p.timestampUs;
+  /**
+   * A flow's new bytes, in the minute and hour of its last packet (reports come every second of
+   * packet time), judged at that packet's time: when the evidence became complete.
+   */
+  const note: DeviceVolumeCounter = (state, bytes, _up, t) => {
     let a = activity[state.slot];
     if (a === undefined || t < a.startUs || t >= a.endUs) a = begin(state, a, t);
     if (a.done) return;
-    a.bytes += p.wireLength;
+    a.bytes += bytes;
     // Within the minute last marked, its bit is set already.
     if (t < a.minuteStartUs || t >= a.minuteEndUs) mark(a, t);
     if (a.minutes >= a.needMinutes && a.bytes >= a.needBytes) judge(state, a, t);
@@ -187,13 +190,9 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
 
   return {
     type: "unusual_time",
-    onPacket(p: DecodedPacket, _data: Uint8Array, sender: DeviceState | undefined) {
-      if (p.ipVersion === 0 || sender === undefined) return;
-      if (sender.role === "device") note(sender, p);
-      else if (sender.role === "gateway") {
-        const state = context.devices.get(p.dstMac);
-        if (state !== undefined && state.role === "device") note(state, p);
-      }
+    volumeEveryMinute: true,
+    onVolume(report) {
+      countDeviceVolume(report, note);
     },
     tick(nowUs: number) {
       if (nowUs - lastSweepUs < 10 * 60e6) return;

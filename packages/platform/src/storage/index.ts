@@ -1,5 +1,7 @@
+export { backfillIncidents } from "./incident-filing.js";
 export { MIGRATIONS, type Migration } from "./migrations.js";
 export { SqliteDatabase, type SqliteDatabaseOptions } from "./sqlite-database.js";
+export { SqliteIncidentRepository } from "./sqlite-incidents.js";
 export {
   createSqliteRepositories,
   SqliteAlertRepository,

@@ -47,6 +47,7 @@ describe("SqliteDatabase", () => {
       { version: 1, name: "kv", applied_at: 1_700_000_000_000 },
       { version: 2, name: "devices, events, profiles, baselines, alerts", applied_at: 1_700_000_000_000 },
       { version: 3, name: "alert page indexes", applied_at: 1_700_000_000_000 },
+      { version: 4, name: "incidents", applied_at: 1_700_000_000_000 },
     ]);
     expect(objects).toEqual([
       "index alerts_device_page",
@@ -56,10 +57,16 @@ describe("SqliteDatabase", () => {
       "index devices_mac",
       "index events_device_time",
       "index events_time",
+      "index incident_alerts_incident",
+      "index incidents_device_end",
+      "index incidents_end_page",
+      "index incidents_subject_end",
       "table alerts",
       "table baselines",
       "table devices",
       "table events",
+      "table incident_alerts",
+      "table incidents",
       "table kv",
       "table profiles",
       "table schema_version",
@@ -102,7 +109,7 @@ describe("SqliteDatabase", () => {
     );
     old.close();
     const current = new SqliteDatabase(path);
-    expect(current.schemaVersion()).toBe(3);
+    expect(current.schemaVersion()).toBe(MIGRATIONS.length);
     expect(current.run("read", (sql) => sql("SELECT id FROM alerts").pluck().all())).toEqual(["a1"]);
     current.close();
     expect(inspect(path).objects.filter((o) => o.startsWith("index alerts"))).toEqual([

@@ -49,9 +49,9 @@ export class PacketPipeline {
   private lastPurgeUs = Number.NEGATIVE_INFINITY;
   /** Volume reports: whether any detector reads them, how often, and where the last one was. */
   private readonly volumeReports: boolean;
-  private readonly volumePeriodUs: number;
   private volumeBytes = 0;
-  private volumePeriod = Number.NEGATIVE_INFINITY;
+  private volumeMinute = Number.NEGATIVE_INFINITY;
+  private volumeHour = Number.NEGATIVE_INFINITY;
   private problems: CaptureProblemReport[] = [];
   private sources: string[] = [];
   private dropped: DropReport = { byKernel: 0, byInterface: 0, byHeimdal: 0 };
@@ -92,7 +92,6 @@ export class PacketPipeline {
     });
     // Volume detectors read the flow table's byte counters, reported at ticks, not every packet.
     this.volumeReports = detection.wantsVolume;
-    this.volumePeriodUs = detection.wantsVolumeEveryMinute ? 60e6 : 3600e6;
     if (this.volumeReports) this.flows.onProgress((progress) => detection.onFlowProgress(progress));
     this.topTalkers = options.topTalkers ?? 10;
   }
@@ -152,15 +151,22 @@ export class PacketPipeline {
   }
 
   /**
-   * Flows' bytes to the volume detectors, once VOLUME_REPORT_BYTES moved since the last report
-   * or a new minute (an hour, when no detector counts minutes) began: what can cross a
+   * Flows' bytes to the volume detectors, once VOLUME_REPORT_BYTES moved since the last report,
+   * a new hour began, or a new minute while a detector counts minutes: what can cross a
    * threshold is seen within a tick, and a quiet network is not walked every second.
    */
   private reportVolumes(nowUs: number): void {
-    const period = Math.floor(nowUs / this.volumePeriodUs);
-    if (this.bytes - this.volumeBytes < VOLUME_REPORT_BYTES && period === this.volumePeriod) return;
+    const minute = Math.floor(nowUs / 60e6);
+    const hour = Math.floor(minute / 60);
+    if (
+      this.bytes - this.volumeBytes < VOLUME_REPORT_BYTES &&
+      hour === this.volumeHour &&
+      (minute === this.volumeMinute || !this.detection.needsMinuteVolumes())
+    )
+      return;
     this.volumeBytes = this.bytes;
-    this.volumePeriod = period;
+    this.volumeMinute = minute;
+    this.volumeHour = hour;
     this.flows.reportProgress(nowUs);
   }
 

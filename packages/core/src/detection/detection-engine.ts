@@ -56,6 +56,7 @@ export class DetectionEngine {
   private readonly packetDetectors: Detector[];
   private readonly pathDetectors: Detector[];
   private readonly volumeDetectors: Detector[];
+  private readonly minuteDetectors: Detector[];
   private readonly devices: DeviceMap;
   private readonly volume: VolumeReport;
   private readonly dnsDetectors: Detector[];
@@ -102,6 +103,7 @@ export class DetectionEngine {
     this.packetDetectors = detectors.filter((d) => d.onPacket);
     this.pathDetectors = detectors.filter((d) => d.onNewPath);
     this.volumeDetectors = detectors.filter((d) => d.onVolume);
+    this.minuteDetectors = detectors.filter((d) => d.onVolume && d.needsMinuteVolumes);
     this.volume = { flow: undefined as unknown as FlowProgress, deviceA: undefined, deviceB: undefined };
     this.dnsDetectors = detectors.filter((d) => d.onDns);
     this.flowDetectors = detectors.filter((d) => d.onFlowEnd);
@@ -129,9 +131,11 @@ export class DetectionEngine {
     return this.volumeDetectors.length > 0;
   }
 
-  /** Whether volumes must be reported every minute of packet time, not only every VOLUME_REPORT_BYTES. */
-  get wantsVolumeEveryMinute(): boolean {
-    return this.volumeDetectors.some((d) => d.volumeEveryMinute === true);
+  /** Whether volumes must be reported every minute of packet time now, not only every VOLUME_REPORT_BYTES. */
+  needsMinuteVolumes(): boolean {
+    const detectors = this.minuteDetectors;
+    for (let i = 0; i < detectors.length; i++) if (detectors[i]!.needsMinuteVolumes!()) return true;
+    return false;
   }
 
   /** A flow's bytes since its last report: its ends' devices are looked up once for all detectors. */

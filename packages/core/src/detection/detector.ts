@@ -63,11 +63,12 @@ export interface Detector {
    */
   onVolume?(report: VolumeReport): void;
   /**
-   * Volumes must come at least once a minute of packet time (it counts minutes with traffic).
-   * Otherwise they come once enough bytes moved to matter (VOLUME_REPORT_BYTES) or the hour
-   * changed: thresholds of megabytes need no report of every second of a quiet network.
+   * Whether volumes must come at least once a minute of packet time now (it counts minutes
+   * with traffic); asked at every tick. Otherwise they come once enough bytes moved to matter
+   * (VOLUME_REPORT_BYTES) or the hour changed: thresholds of megabytes need no report of every
+   * second of a quiet network.
    */
-  readonly volumeEveryMinute?: boolean;
+  needsMinuteVolumes?(): boolean;
   /** A DNS message (port 53) sent by `sender`. */
   onDns?(message: DnsMessage, p: DecodedPacket, sender: DeviceState): void;
   /** A flow, or an active-timeout slice of one, ended. */

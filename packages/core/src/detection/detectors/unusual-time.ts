@@ -8,6 +8,7 @@ import { describeNormal, historyDays } from "./remote-peers.js";
 
 const HOUR_US = 3600e6;
 const MINUTE_US = 60e6;
+const BLOCK_US = 15 * MINUTE_US;
 const DAY_MS = 86_400_000;
 /** A baseline needs this many observed days (a full window) and this many quiet hours. */
 const MIN_HISTORY_DAYS = 6;
@@ -47,10 +48,28 @@ interface HourActivity {
  * usual hours, and active in that hour on at most one earlier day. Judged only for devices whose
  * baseline has six observed days and at least six quiet hours (a device busy around the clock
  * has no unusual time). Low for phones and computers, medium for things.
+ *
+ * Bytes and minutes come from the flow table's volume reports; those come every minute of
+ * packet time only while some device is in an hour it could be judged in (rechecked every 15
+ * minutes), so a network whose devices are busy around the clock costs no per-minute work.
  */
 export function unusualTimeDetector(context: DetectorContext): Detector {
   // By device slot: the packet path indexes an array instead of hashing the device.
   const activity: (HourActivity | undefined)[] = [];
+  /**
+   * Devices counted so far, and how many of them are in an hour they could be judged unusual
+   * in (at full sensitivity, so the answer does not depend on the setting): minutes must be
+   * counted exactly only then, and only then are volumes asked for every minute.
+   */
+  const known: (DeviceState | undefined)[] = [];
+  let watched = 0;
+  let blockEndUs = Number.NEGATIVE_INFINITY;
+  const refreshWatched = (nowUs: number) => {
+    // Every 15 minutes of packet time: local hours may start at :30 or :45 of a UTC hour.
+    blockEndUs = (Math.floor(nowUs / BLOCK_US) + 1) * BLOCK_US;
+    watched = 0;
+    for (const state of known) if (state !== undefined && quietHour(state, nowUs, 1) !== undefined) watched++;
+  };
   const offsets = new WeakMap<DeviceBaseline, number>();
   let lastSweepUs = 0;
 
@@ -63,25 +82,37 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
     return offset;
   };
 
-  const judge = (state: DeviceState, a: HourActivity, nowUs: number) => {
-    a.done = true;
-    if (context.isSensor(state.mac)) return;
+  /**
+   * The quiet hour `nowUs` falls in for this device, or undefined when the hour is not one it
+   * could be judged unusual in (at sensitivity `sensitivity`): a baseline with six observed
+   * days and six quiet hours, an hour outside its usual ones, active on few earlier days.
+   */
+  const quietHour = (state: DeviceState, nowUs: number, sensitivity: number) => {
+    if (context.isSensor(state.mac)) return undefined;
     const baseline = context.profiles.baseline(state.id);
-    if (baseline === undefined) return;
+    if (baseline === undefined) return undefined;
     const nowMs = nowUs / 1000;
-    if (historyDays(baseline, nowMs) < MIN_HISTORY_DAYS) return;
+    if (historyDays(baseline, nowMs) < MIN_HISTORY_DAYS) return undefined;
     const summary = baseline.summary(nowMs);
     const quietHours = 24 - summary.usualHours.length;
-    if (quietHours < MIN_QUIET_HOURS) return;
+    if (quietHours < MIN_QUIET_HOURS) return undefined;
     const local = nowMs + offsetOf(baseline) * 60_000;
     const hourOfDay = Math.floor((((local % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000);
-    if (summary.usualHours.includes(hourOfDay)) return;
+    if (summary.usualHours.includes(hourOfDay)) return undefined;
     const today = Math.floor(local / DAY_MS);
     const earlier = baseline.windowDays(nowMs).filter((d) => d.day < today && d.connections > 0);
     const activeDays = earlier.filter((d) => (d.hourly[hourOfDay] ?? 0) > 0).length;
-    const sensitivity = context.sensitivity("unusual_time", state.id);
     // Active in this hour on one earlier day may still be unusual; on two, only at full sensitivity.
-    if (activeDays > (sensitivity >= 1 ? 2 : 1)) return;
+    if (activeDays > (sensitivity >= 1 ? 2 : 1)) return undefined;
+    return { baseline, summary, quietHours, hourOfDay, earlier, activeDays };
+  };
+
+  const judge = (state: DeviceState, a: HourActivity, nowUs: number) => {
+    a.done = true;
+    const quiet = quietHour(state, nowUs, context.sensitivity("unusual_time", state.id));
+    if (quiet === undefined) return;
+    const { baseline, summary, quietHours, hourOfDay, earlier, activeDays } = quiet;
+    const nowMs = nowUs / 1000;
     const personal = PERSONAL.has(state.type.value) || state.type.value === "unknown";
     const severity: Severity = personal ? "low" : "medium";
     const what = state.type.value === "unknown" ? "device" : state.type.value.replaceAll("_", "/");
@@ -116,6 +147,7 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
    * packet time), judged at that packet's time: when the evidence became complete.
    */
   const note: DeviceVolumeCounter = (state, bytes, _up, t) => {
+    if (known[state.slot] === undefined) known[state.slot] = state;
     let a = activity[state.slot];
     if (a === undefined || t < a.startUs || t >= a.endUs) a = begin(state, a, t);
     if (a.done) return;
@@ -190,11 +222,12 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
 
   return {
     type: "unusual_time",
-    volumeEveryMinute: true,
+    needsMinuteVolumes: () => watched > 0,
     onVolume(report) {
       countDeviceVolume(report, note);
     },
     tick(nowUs: number) {
+      if (nowUs >= blockEndUs) refreshWatched(nowUs);
       if (nowUs - lastSweepUs < 10 * 60e6) return;
       lastSweepUs = nowUs;
       const hour = Math.floor(nowUs / HOUR_US);

@@ -93,31 +93,31 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
     if (baseline === undefined) return undefined;
     const nowMs = nowUs / 1000;
     if (historyDays(baseline, nowMs) < MIN_HISTORY_DAYS) return undefined;
-    const summary = baseline.summary(nowMs);
-    const quietHours = 24 - summary.usualHours.length;
+    const usualHours = usualHoursOf(baseline, nowMs);
+    const quietHours = 24 - usualHours.length;
     if (quietHours < MIN_QUIET_HOURS) return undefined;
     const local = nowMs + offsetOf(baseline) * 60_000;
     const hourOfDay = Math.floor((((local % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000);
-    if (summary.usualHours.includes(hourOfDay)) return undefined;
+    if (usualHours.includes(hourOfDay)) return undefined;
     const today = Math.floor(local / DAY_MS);
     const earlier = baseline.windowDays(nowMs).filter((d) => d.day < today && d.connections > 0);
     const activeDays = earlier.filter((d) => (d.hourly[hourOfDay] ?? 0) > 0).length;
     // Active in this hour on one earlier day may still be unusual; on two, only at full sensitivity.
     if (activeDays > (sensitivity >= 1 ? 2 : 1)) return undefined;
-    return { baseline, summary, quietHours, hourOfDay, earlier, activeDays };
+    return { baseline, usualHours, quietHours, hourOfDay, earlier, activeDays };
   };
 
   const judge = (state: DeviceState, a: HourActivity, nowUs: number) => {
     a.done = true;
     const quiet = quietHour(state, nowUs, context.sensitivity("unusual_time", state.id));
     if (quiet === undefined) return;
-    const { baseline, summary, quietHours, hourOfDay, earlier, activeDays } = quiet;
+    const { baseline, usualHours, quietHours, hourOfDay, earlier, activeDays } = quiet;
     const nowMs = nowUs / 1000;
     const personal = PERSONAL.has(state.type.value) || state.type.value === "unknown";
     const severity: Severity = personal ? "low" : "medium";
     const what = state.type.value === "unknown" ? "device" : state.type.value.replaceAll("_", "/");
     const clock = `${String(hourOfDay).padStart(2, "0")}:00`;
-    const hours = describeHours(summary.usualHours);
+    const hours = describeHours(usualHours);
     context.raise({
       type: "unusual_time",
       severity,
@@ -134,7 +134,7 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
         hourOfDay,
         activeMinutes: a.minutes,
         bytes: a.bytes,
-        usualHours: summary.usualHours,
+        usualHours,
         quietHours,
         activeDaysThisHour: activeDays,
         daysObserved: earlier.length,
@@ -235,6 +235,24 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
         if (activity[i] !== undefined && activity[i]!.hour < hour - 1) activity[i] = undefined;
     },
   };
+}
+
+/**
+ * The baseline summary's usual hours (active on at least half the observed days of the
+ * window), without the rest of the summary: the summary is rebuilt after every flow that
+ * changes today, and this is asked every 15 minutes of packet time per device.
+ */
+function usualHoursOf(baseline: DeviceBaseline, nowMs: number): number[] {
+  const counts = new Array<number>(24).fill(0);
+  let observed = 0;
+  for (const day of baseline.windowDays(nowMs)) {
+    if (day.connections <= 0) continue;
+    observed++;
+    for (let hour = 0; hour < 24; hour++) if ((day.hourly[hour] ?? 0) > 0) counts[hour]!++;
+  }
+  const hours: number[] = [];
+  for (let hour = 0; hour < 24; hour++) if (observed > 0 && counts[hour]! * 2 >= observed) hours.push(hour);
+  return hours;
 }
 
 /** "08–22 h" style ranges of the usual hours. */

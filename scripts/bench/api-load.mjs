@@ -164,6 +164,16 @@ function fill(path) {
   db.run("acknowledge some", (sql) =>
     sql("UPDATE alerts SET acknowledged_at = time + 3600000 WHERE rowid % 3 = 0").run(),
   );
+  // Acknowledged behind the repository's back: so are the incidents none of whose alerts is open.
+  db.run("settle incidents", (sql) =>
+    sql(
+      `UPDATE incidents SET acknowledged_at = (
+         SELECT max(a.acknowledged_at) FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id
+         WHERE ia.incident_id = incidents.id)
+       WHERE NOT EXISTS (SELECT 1 FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id
+                         WHERE ia.incident_id = incidents.id AND a.acknowledged_at IS NULL)`,
+    ).run(),
+  );
   db.close();
   return ((performance.now() - started) / 1000).toFixed(1);
 }

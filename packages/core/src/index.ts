@@ -29,6 +29,7 @@ export * from "./discovery/rule-classifier.js";
 export * from "./discovery/vendor-lookup.js";
 export * from "./enforcement/block-rules.js";
 export * from "./enforcement/feature-gate.js";
+export type * from "./flow/flow-progress.js";
 export type * from "./flow/flow-record.js";
 export * from "./flow/flow-table.js";
 export * from "./interception/arp-frame.js";

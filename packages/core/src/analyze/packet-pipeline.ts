@@ -1,4 +1,4 @@
-import { DetectionEngine, type DetectionOptions } from "../detection/detection-engine.js";
+import { DetectionEngine, type DetectionOptions, VOLUME_REPORT_BYTES } from "../detection/detection-engine.js";
 import type { DeviceClassifier } from "../discovery/device-classifier.js";
 import { DeviceMap, type DeviceMapOptions } from "../discovery/device-map.js";
 import type { DeviceEvent } from "../discovery/device-record.js";
@@ -51,6 +51,11 @@ export class PacketPipeline {
   /** Packet time of the last device-map tick; presence and events settle about once a second. */
   private lastTickUs = Number.NEGATIVE_INFINITY;
   private lastPurgeUs = Number.NEGATIVE_INFINITY;
+  /** Volume reports: whether any detector reads them, how often, and where the last one was. */
+  private readonly volumeReports: boolean;
+  private volumeBytes = 0;
+  private volumeMinute = Number.NEGATIVE_INFINITY;
+  private volumeHour = Number.NEGATIVE_INFINITY;
   private problems: CaptureProblemReport[] = [];
   private sources: string[] = [];
   private dropped: DropReport = { byKernel: 0, byInterface: 0, byHeimdal: 0 };
@@ -79,10 +84,21 @@ export class PacketPipeline {
       }),
     });
     const profiles = this.profiles;
+    this.flows = new FlowTable(options.flows, (flow) => {
+      this.talkers.add(flow);
+      // Detectors compare with the baseline before the flow becomes part of it.
+      this.detection.onFlowEnd(flow);
+      this.profiles.addFlow(flow);
+    });
+    const flows = this.flows;
     this.detection = new DetectionEngine(this.devices, this.profiles, {
       detectors: [],
       ...options.detection,
       sensorMacs: options.discovery?.sensorMacs ?? [],
+      flows: {
+        lastSeenWith: (mac, ip4) => flows.lastSeenWith(mac, ip4),
+        lastSeenVia: (mac, via) => flows.lastSeenVia(mac, via),
+      },
     });
     const detection = this.detection;
     this.evidence = new EvidenceObserver(this.devices, {
@@ -91,12 +107,9 @@ export class PacketPipeline {
       tlsServerName: (state, name, time) => profiles.tlsServerName(state, name, time),
       dnsMessage: (message, p, sender) => detection.onDns(message, p, sender),
     });
-    this.flows = new FlowTable(options.flows, (flow) => {
-      this.talkers.add(flow);
-      // Detectors compare with the baseline before the flow becomes part of it.
-      this.detection.onFlowEnd(flow);
-      this.profiles.addFlow(flow);
-    });
+    // Volume detectors read the flow table's byte counters, reported at ticks, not every packet.
+    this.volumeReports = detection.wantsVolume;
+    if (this.volumeReports) this.flows.onProgress((progress) => detection.onFlowProgress(progress));
     this.topTalkers = options.topTalkers ?? 10;
   }
 
@@ -122,6 +135,7 @@ export class PacketPipeline {
       flows.update(p);
       const sender = evidence.observe(p, data);
       detection.onPacket(p, data, sender);
+      if (flows.lastNewPath) detection.onNewPath(p, data, sender);
       // Presence, events and flow expiry settle once a second of packet time, at the packet
       // that crosses the second, so a batch spanning minutes of a replay keeps exact timing.
       if (ts - this.lastTickUs >= 1e6) this.advanceTime(ts);
@@ -139,6 +153,7 @@ export class PacketPipeline {
     if (nowUs < this.lastTickUs) return;
     this.lastTickUs = nowUs;
     this.flows.expire(nowUs);
+    if (this.volumeReports) this.reportVolumes(nowUs);
     this.devices.tick(nowUs);
     for (const event of this.devices.drainEvents()) {
       this.events.push(event);
@@ -150,6 +165,26 @@ export class PacketPipeline {
       this.lastPurgeUs = nowUs;
       this.profiles.purge(nowUs / 1000);
     }
+  }
+
+  /**
+   * Flows' bytes to the volume detectors, once VOLUME_REPORT_BYTES moved since the last report,
+   * a new hour began, or a new minute while a detector counts minutes: what can cross a
+   * threshold is seen within a tick, and a quiet network is not walked every second.
+   */
+  private reportVolumes(nowUs: number): void {
+    const minute = Math.floor(nowUs / 60e6);
+    const hour = Math.floor(minute / 60);
+    if (
+      this.bytes - this.volumeBytes < VOLUME_REPORT_BYTES &&
+      hour === this.volumeHour &&
+      (minute === this.volumeMinute || !this.detection.needsMinuteVolumes())
+    )
+      return;
+    this.volumeBytes = this.bytes;
+    this.volumeMinute = minute;
+    this.volumeHour = hour;
+    this.flows.reportProgress(nowUs);
   }
 
   /**
@@ -171,6 +206,8 @@ export class PacketPipeline {
     this.dropped = { byKernel: 0, byInterface: 0, byHeimdal: 0 };
     this.packets = 0;
     this.bytes = 0;
+    // The flush above reported every flow's bytes.
+    this.volumeBytes = 0;
     this.truncated = 0;
     this.skipped = 0;
     this.firstUs = Number.POSITIVE_INFINITY;

@@ -1,5 +1,6 @@
 import type { DeviceMap, DeviceState } from "../discovery/device-map.js";
 import type { DeviceEvent } from "../discovery/device-record.js";
+import type { FlowProgress } from "../flow/flow-progress.js";
 import type { FlowRecord } from "../flow/flow-record.js";
 import { formatMac } from "../packet/address.js";
 import type { DecodedPacket } from "../packet/decoded-packet.js";
@@ -7,7 +8,7 @@ import type { DnsMessage } from "../packet/dns.js";
 import type { ProfileEngine } from "../profile/profile-engine.js";
 import type { Alert, AlertType } from "./alert.js";
 import { AlertSink, type AlertSinkOptions } from "./alert-sink.js";
-import type { Detector, DetectorContext, DetectorFactory } from "./detector.js";
+import type { Detector, DetectorContext, DetectorFactory, FlowLookup, VolumeReport } from "./detector.js";
 import { type EnforcementOptions, EnforcementPolicy } from "./enforcement.js";
 import { type Incident, IncidentCorrelator } from "./incidents.js";
 
@@ -26,7 +27,22 @@ export interface DetectionOptions extends AlertSinkOptions {
   sensorMacs?: readonly number[];
   /** Automatic quarantine of critical incidents: off unless given and enabled. */
   enforcement?: EnforcementOptions;
+  /** The live flows, for detectors' rare questions (the pipeline gives its flow table). */
+  flows?: FlowLookup;
 }
+
+/**
+ * Bytes the network moves between two volume reports at most, unless a minute or an hour
+ * passes first: far below any volume threshold (megabytes), so a crossing is seen within
+ * these bytes of it, and a second of packet time at any rate above them per second.
+ */
+export const VOLUME_REPORT_BYTES = 64 * 1024;
+
+/** Without a flow table, no live flow is known. */
+const NO_FLOWS: FlowLookup = {
+  lastSeenWith: () => Number.NEGATIVE_INFINITY,
+  lastSeenVia: () => Number.NEGATIVE_INFINITY,
+};
 
 /**
  * Runs the detectors on the pipeline's stream and turns what they raise into deduplicated
@@ -38,6 +54,11 @@ export class DetectionEngine {
   readonly incidents: IncidentCorrelator;
   readonly enforcement: EnforcementPolicy | undefined;
   private readonly packetDetectors: Detector[];
+  private readonly pathDetectors: Detector[];
+  private readonly volumeDetectors: Detector[];
+  private readonly minuteDetectors: Detector[];
+  private readonly devices: DeviceMap;
+  private readonly volume: VolumeReport;
   private readonly dnsDetectors: Detector[];
   private readonly flowDetectors: Detector[];
   private readonly eventDetectors: Detector[];
@@ -46,6 +67,7 @@ export class DetectionEngine {
   private muted = false;
 
   constructor(devices: DeviceMap, profiles: ProfileEngine, options: DetectionOptions) {
+    this.devices = devices;
     this.sink = new AlertSink(options);
     this.incidents = new IncidentCorrelator(options.incidentWindowSeconds);
     this.enforcement = options.enforcement ? new EnforcementPolicy(options.enforcement) : undefined;
@@ -75,9 +97,14 @@ export class DetectionEngine {
             0.5,
         ),
       isSensor: (mac) => sensors.has(mac),
+      flows: options.flows ?? NO_FLOWS,
     };
     const detectors = options.detectors.map((create) => create(context));
     this.packetDetectors = detectors.filter((d) => d.onPacket);
+    this.pathDetectors = detectors.filter((d) => d.onNewPath);
+    this.volumeDetectors = detectors.filter((d) => d.onVolume);
+    this.minuteDetectors = detectors.filter((d) => d.onVolume && d.needsMinuteVolumes);
+    this.volume = { flow: undefined as unknown as FlowProgress, deviceA: undefined, deviceB: undefined };
     this.dnsDetectors = detectors.filter((d) => d.onDns);
     this.flowDetectors = detectors.filter((d) => d.onFlowEnd);
     this.eventDetectors = detectors.filter((d) => d.onDeviceEvent);
@@ -92,6 +119,34 @@ export class DetectionEngine {
   onPacket(p: DecodedPacket, data: Uint8Array, sender: DeviceState | undefined): void {
     const detectors = this.packetDetectors;
     for (let i = 0; i < detectors.length; i++) detectors[i]!.onPacket!(p, data, sender);
+  }
+
+  onNewPath(p: DecodedPacket, data: Uint8Array, sender: DeviceState | undefined): void {
+    const detectors = this.pathDetectors;
+    for (let i = 0; i < detectors.length; i++) detectors[i]!.onNewPath!(p, data, sender);
+  }
+
+  /** Whether any detector reads volumes (else the pipeline need not report flows' progress). */
+  get wantsVolume(): boolean {
+    return this.volumeDetectors.length > 0;
+  }
+
+  /** Whether volumes must be reported every minute of packet time now, not only every VOLUME_REPORT_BYTES. */
+  needsMinuteVolumes(): boolean {
+    const detectors = this.minuteDetectors;
+    for (let i = 0; i < detectors.length; i++) if (detectors[i]!.needsMinuteVolumes!()) return true;
+    return false;
+  }
+
+  /** A flow's bytes since its last report: its ends' devices are looked up once for all detectors. */
+  onFlowProgress(flow: FlowProgress): void {
+    const detectors = this.volumeDetectors;
+    if (detectors.length === 0) return;
+    const report = this.volume;
+    report.flow = flow;
+    report.deviceA = flow.macA > 0 ? this.devices.get(flow.macA) : undefined;
+    report.deviceB = flow.macB > 0 ? this.devices.get(flow.macB) : undefined;
+    for (let i = 0; i < detectors.length; i++) detectors[i]!.onVolume!(report);
   }
 
   onDns(message: DnsMessage, p: DecodedPacket, sender: DeviceState): void {

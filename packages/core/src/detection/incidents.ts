@@ -1,6 +1,9 @@
 import type { Alert, Severity } from "./alert.js";
 import { severityRank } from "./alert-sink.js";
 
+/** Alerts of a device within this long of the incident's last one join it (30 minutes). */
+export const DEFAULT_INCIDENT_WINDOW_SECONDS = 1800;
+
 export interface Incident {
   id: string;
   deviceId: string | null;
@@ -13,6 +16,50 @@ export interface Incident {
   alertIds: string[];
   /** The story in order: one line per alert. */
   timeline: { time: number; type: string; severity: Severity; description: string }[];
+}
+
+/** The subject alerts of one incident share: their device, else their MAC, else the network. */
+export function incidentSubject(alert: Pick<Alert, "deviceId" | "mac">): string {
+  return alert.deviceId ?? alert.mac ?? "network";
+}
+
+/** Stable across replays and stores: the subject and the second of the first alert. */
+export function incidentId(subject: string, firstAlertTime: number): string {
+  return `incident-${subject}-${Math.floor(firstAlertTime / 1000)}`;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  new_device: "new device",
+  unexpected_destination: "unexpected destination",
+  unusual_port: "unusual port",
+  traffic_spike: "traffic spike",
+  unusual_time: "activity at an unusual time",
+  data_exfiltration: "large upload",
+  port_scan: "port scan",
+  host_sweep: "host sweep",
+  arp_spoofing: "ARP spoofing",
+  mac_change: "MAC change",
+  dns_tunneling: "DNS tunnel",
+  dga_domain: "generated domain names",
+  beaconing: "beaconing",
+  icmp_tunneling: "ICMP tunnel",
+  threat_intel_match: "blocklisted destination",
+  brute_force: "password guessing",
+};
+
+/**
+ * A short headline from the alert types in the order they first came: "Port scan, then ARP
+ * spoofing". Built from our own words only (never from text a device sent).
+ */
+export function incidentTitle(types: readonly string[]): string {
+  const words: string[] = [];
+  for (const type of types) {
+    const word = TYPE_WORDS[type] ?? type.replaceAll("_", " ");
+    if (!words.includes(word)) words.push(word);
+  }
+  if (words.length === 0) return "Incident";
+  const text = words.length <= 3 ? words.join(", then ") : `${words.slice(0, 3).join(", then ")} and more`;
+  return text[0]!.toUpperCase() + text.slice(1);
 }
 
 /** What correlation reads of an alert: enough to correlate stored alerts without their evidence. */
@@ -29,7 +76,7 @@ export class IncidentCorrelator {
   private incidents: Incident[] = [];
   private readonly listeners: ((incident: Incident, isNew: boolean) => void)[] = [];
 
-  constructor(windowSeconds = 1800) {
+  constructor(windowSeconds = DEFAULT_INCIDENT_WINDOW_SECONDS) {
     this.windowMs = windowSeconds * 1000;
   }
 
@@ -38,12 +85,12 @@ export class IncidentCorrelator {
   }
 
   add(alert: CorrelatedAlert): Incident {
-    const subject = alert.deviceId ?? alert.mac ?? "network";
+    const subject = incidentSubject(alert);
     let incident = this.open.get(subject);
     const isNew = !incident || alert.time - incident.end > this.windowMs;
     if (!incident || isNew) {
       incident = {
-        id: `incident-${subject}-${Math.floor(alert.time / 1000)}`,
+        id: incidentId(subject, alert.time),
         deviceId: alert.deviceId,
         mac: alert.mac,
         start: alert.time,

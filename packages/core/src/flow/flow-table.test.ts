@@ -702,3 +702,65 @@ describe("FlowTable: consistency with a reference model", () => {
     );
   });
 });
+
+describe("FlowTable: progress reports", () => {
+  it("reports every byte exactly once, and by each report everything carried so far", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.array(tupleArb, { minLength: 1, maxLength: 24 }),
+        opsArb,
+        (maxFlows, tuples, ops) => {
+          const table = new FlowTable({ maxFlows, timeouts: TIMEOUTS });
+          let reported = 0;
+          let reports = 0;
+          table.onProgress((progress) => {
+            expect(progress.bytesAB).toBeGreaterThanOrEqual(0);
+            expect(progress.bytesBA).toBeGreaterThanOrEqual(0);
+            reported += progress.bytesAB + progress.bytesBA;
+            reports++;
+          });
+          let carried = 0;
+          let now = 1_600_000_000 * SECOND;
+          for (const op of ops) {
+            now += op.delay;
+            if (op.kind === "expire") {
+              table.expire(now);
+              table.reportProgress(now);
+              expect(reported).toBe(carried);
+              // Nothing is left to report until a packet comes.
+              const before = reports;
+              table.reportProgress(now);
+              expect(reports).toBe(before);
+            } else {
+              const packet = toPacket(tuples[op.tuple % tuples.length]!, op, now);
+              if (table.update(packet) >= 0) carried += packet.wireLength;
+            }
+          }
+          table.flush();
+          expect(reported).toBe(carried);
+        },
+      ),
+    );
+  });
+
+  it("says which packets open a flow or change its MACs", () => {
+    const table = new FlowTable();
+    table.update(tcpFrame("A", TcpFlags.SYN, 1));
+    expect(table.lastNewPath).toBe(true);
+    table.update(tcpFrame("B", TcpFlags.SYN | TcpFlags.ACK, 1.1));
+    expect(table.lastNewPath).toBe(false);
+    table.update(tcpFrame("A", TcpFlags.ACK, 1.2));
+    expect(table.lastNewPath).toBe(false);
+    // The same connection, now sent to another MAC (a poisoned ARP cache): a new path.
+    const moved = tcpFrame("A", TcpFlags.ACK, 1.3);
+    moved.dstMac = 0xbad;
+    table.update(moved);
+    expect(table.lastNewPath).toBe(true);
+    const ip4 = parseIpv4(A)!;
+    expect(table.lastSeenWith(0x0a, ip4)).toBe(1.3 * SECOND);
+    expect(table.lastSeenWith(0x0b, ip4)).toBe(Number.NEGATIVE_INFINITY);
+    expect(table.lastSeenVia(0x0a, 0x0b)).toBe(1.3 * SECOND);
+    expect(table.lastSeenVia(0x0a, 0xbad)).toBe(Number.NEGATIVE_INFINITY);
+  });
+});

@@ -1,5 +1,6 @@
 import { formatIp } from "../packet/address.js";
 import { type DecodedPacket, IpProtocol, TcpFlag } from "../packet/decoded-packet.js";
+import type { FlowProgress, FlowProgressListener } from "./flow-progress.js";
 import type { FlowEndReason, FlowRecord } from "./flow-record.js";
 
 export interface FlowTimeouts {
@@ -79,6 +80,11 @@ export class FlowTable {
   private readonly packetsBA: Float64Array;
   private readonly bytesAB: Float64Array;
   private readonly bytesBA: Float64Array;
+  /** Bytes already given to the progress listener: what a report adds is bytes − reported. */
+  private readonly reportedAB: Float64Array;
+  private readonly reportedBA: Float64Array;
+  /** 1 while a flow saw packets since its last report (a zero-length packet counts too). */
+  private readonly unreported: Uint8Array;
   private readonly payloadAB: Float64Array;
   private readonly payloadBA: Float64Array;
   private readonly firstUs: Float64Array;
@@ -97,6 +103,28 @@ export class FlowTable {
 
   /** Whether the last packet given to update() went from initiator to responder. */
   lastForward = true;
+  /**
+   * Whether the last packet given to update() opened its flow or travelled between other MACs
+   * than its flow's first packet (a next hop changed): the only packets that can tell who
+   * answers for an address now, so a detector of ARP spoofing need look at no other.
+   */
+  lastNewPath = false;
+  private progressListener: FlowProgressListener | undefined;
+  private readonly progress: FlowProgress = {
+    protocol: 0,
+    addressA: new Uint32Array(4),
+    addressB: new Uint32Array(4),
+    portA: 0,
+    portB: 0,
+    macA: -1,
+    macB: -1,
+    bytesAB: 0,
+    bytesBA: 0,
+    lastUs: 0,
+    nowUs: 0,
+  };
+  /** Packet time as the table last saw it (for reports of flows that end). */
+  private clockUs = 0;
   readonly stats: FlowTableStats = { created: 0, expired: 0, evicted: 0, activeTimeouts: 0 };
 
   constructor(options: FlowTableOptions = {}, onFlowEnd?: (flow: FlowRecord) => void) {
@@ -123,6 +151,9 @@ export class FlowTable {
     this.packetsBA = new Float64Array(capacity);
     this.bytesAB = new Float64Array(capacity);
     this.bytesBA = new Float64Array(capacity);
+    this.reportedAB = new Float64Array(capacity);
+    this.reportedBA = new Float64Array(capacity);
+    this.unreported = new Uint8Array(capacity);
     this.payloadAB = new Float64Array(capacity);
     this.payloadBA = new Float64Array(capacity);
     this.firstUs = new Float64Array(capacity);
@@ -148,7 +179,10 @@ export class FlowTable {
    * packet has no IP header. Sets `lastForward`.
    */
   update(p: DecodedPacket): number {
-    if (p.ipVersion === 0) return NONE;
+    if (p.ipVersion === 0) {
+      this.lastNewPath = false;
+      return NONE;
+    }
     const protocol = p.protocol;
     let sport = p.srcPort;
     let dport = p.dstPort;
@@ -198,12 +232,19 @@ export class FlowTable {
       slot = (slot + 1) & this.slotMask;
     }
     const now = p.timestampUs;
+    if (now > this.clockUs) this.clockUs = now;
     if (id === NONE) {
       id = this.create(slot, hash, src, dst, sport, dport, protocol, p.srcMac, p.dstMac, now);
-    } else if (now - this.firstUs[id]! >= this.activeTimeoutUs) {
-      this.emit(id, "active_timeout");
-      this.stats.activeTimeouts++;
-      this.resetCounters(id, now);
+      this.lastNewPath = true;
+    } else {
+      this.lastNewPath = forward
+        ? this.macA[id] !== p.srcMac || this.macB[id] !== p.dstMac
+        : this.macB[id] !== p.srcMac || this.macA[id] !== p.dstMac;
+      if (now - this.firstUs[id]! >= this.activeTimeoutUs) {
+        this.emit(id, "active_timeout");
+        this.stats.activeTimeouts++;
+        this.resetCounters(id, now);
+      }
     }
     this.lastForward = forward;
     const bytes = p.wireLength;
@@ -219,6 +260,7 @@ export class FlowTable {
       this.flagsBA[id]! |= p.tcpFlags;
     }
     if (now > this.lastUs[id]!) this.lastUs[id] = now;
+    this.unreported[id] = 1;
     let cls = this.timeoutClass[id]!;
     if (cls === CLASS_TCP && p.tcpFlags !== 0) {
       const flags = p.tcpFlags;
@@ -229,8 +271,60 @@ export class FlowTable {
     return id;
   }
 
+  /**
+   * Who hears of the bytes flows carry (one listener): reportProgress() reports the flows that
+   * saw packets since it last ran, and a flow that ends or restarts reports what it carried
+   * since first, so every byte is reported exactly once.
+   */
+  onProgress(listener: FlowProgressListener): void {
+    this.progressListener = listener;
+  }
+
+  /**
+   * Reports every flow that saw packets since the last call, at packet time `nowUs`. Costs only
+   * those flows: a packet moves its flow to the tail of its timeout class's list, so the flows
+   * not reported since are the tails of the lists, and the walk stops at the first reported.
+   */
+  reportProgress(nowUs: number): void {
+    if (this.progressListener === undefined) return;
+    if (nowUs > this.clockUs) this.clockUs = nowUs;
+    for (let cls = 0; cls < CLASSES; cls++) {
+      for (let id = this.tails[cls]!; id !== NONE && this.hasUnreported(id); id = this.prev[id]!) this.report(id);
+    }
+  }
+
+  /**
+   * The latest packet time of a live flow in which `mac` used the IPv4 address `ip4` (as
+   * initiator or responder), or -Infinity. Walks every live flow: for rare questions (an
+   * address claimed by a second MAC), never per packet.
+   */
+  lastSeenWith(mac: number, ip4: number): number {
+    let latest = Number.NEGATIVE_INFINITY;
+    for (let cls = 0; cls < CLASSES; cls++) {
+      for (let id = this.heads[cls]!; id !== NONE; id = this.next[id]!) {
+        const at = id * 4;
+        const onA = this.macA[id] === mac && this.isMappedIpv4(this.addrA, at, ip4);
+        const onB = this.macB[id] === mac && this.isMappedIpv4(this.addrB, at, ip4);
+        if ((onA || onB) && this.lastUs[id]! > latest) latest = this.lastUs[id]!;
+      }
+    }
+    return latest;
+  }
+
+  /** The latest packet time of a live flow that `mac` opened through next hop `via`, or -Infinity. */
+  lastSeenVia(mac: number, via: number): number {
+    let latest = Number.NEGATIVE_INFINITY;
+    for (let cls = 0; cls < CLASSES; cls++) {
+      for (let id = this.heads[cls]!; id !== NONE; id = this.next[id]!) {
+        if (this.macA[id] === mac && this.macB[id] === via && this.lastUs[id]! > latest) latest = this.lastUs[id]!;
+      }
+    }
+    return latest;
+  }
+
   /** Ends flows idle past their timeout at packet time `nowUs`. Call once per batch. */
   expire(nowUs: number): void {
+    if (nowUs > this.clockUs) this.clockUs = nowUs;
     for (let cls = 0; cls < CLASSES; cls++) {
       const limit = nowUs - this.timeoutsUs[cls]!;
       let id = this.heads[cls]!;
@@ -281,6 +375,39 @@ export class FlowTable {
     for (let cls = 0; cls < CLASSES; cls++) {
       for (let id = this.heads[cls]!; id !== NONE; id = this.next[id]!) yield id;
     }
+  }
+
+  private isMappedIpv4(words: Uint32Array, at: number, ip4: number): boolean {
+    return words[at + 3] === ip4 && words[at + 2] === 0xffff && words[at] === 0 && words[at + 1] === 0;
+  }
+
+  private hasUnreported(id: number): boolean {
+    return this.unreported[id] === 1;
+  }
+
+  private report(id: number): void {
+    const view = this.progress;
+    const at = id * 4;
+    view.protocol = this.proto[id]!;
+    // Word by word: a subarray() would allocate a view per report.
+    const a = view.addressA;
+    const b = view.addressB;
+    for (let i = 0; i < 4; i++) {
+      a[i] = this.addrA[at + i]!;
+      b[i] = this.addrB[at + i]!;
+    }
+    view.portA = this.portA[id]!;
+    view.portB = this.portB[id]!;
+    view.macA = this.macA[id]!;
+    view.macB = this.macB[id]!;
+    view.bytesAB = this.bytesAB[id]! - this.reportedAB[id]!;
+    view.bytesBA = this.bytesBA[id]! - this.reportedBA[id]!;
+    view.lastUs = this.lastUs[id]!;
+    view.nowUs = this.clockUs;
+    this.reportedAB[id] = this.bytesAB[id]!;
+    this.reportedBA[id] = this.bytesBA[id]!;
+    this.unreported[id] = 0;
+    this.progressListener!(view);
   }
 
   private sameAddresses(id: number, a: Uint32Array, b: Uint32Array): boolean {
@@ -343,6 +470,9 @@ export class FlowTable {
     this.packetsBA[id] = 0;
     this.bytesAB[id] = 0;
     this.bytesBA[id] = 0;
+    this.reportedAB[id] = 0;
+    this.reportedBA[id] = 0;
+    this.unreported[id] = 0;
     this.payloadAB[id] = 0;
     this.payloadBA[id] = 0;
     this.flagsAB[id] = 0;
@@ -364,6 +494,8 @@ export class FlowTable {
   }
 
   private emit(id: number, reason: FlowEndReason): void {
+    // What it carried since the last report, before the record ends or restarts its counters.
+    if (this.progressListener !== undefined && this.hasUnreported(id)) this.report(id);
     if (this.onFlowEnd) this.onFlowEnd(this.record(id, reason));
   }
 

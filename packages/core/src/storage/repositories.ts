@@ -121,7 +121,10 @@ export interface AlertQuery {
 }
 
 export interface AlertRepository<A extends AlertLike = AlertLike> {
-  /** Stores an alert; one whose id is stored already is replaced, keeping its acknowledgement. */
+  /**
+   * Stores an alert; one whose id is stored already is replaced, keeping its acknowledgement.
+   * Files it into its device's incident too (IncidentRepository).
+   */
   insert(alert: A): void;
   get(id: string): StoredAlert<A> | undefined;
   /** Matching alerts, newest first. */
@@ -134,6 +137,62 @@ export interface AlertRepository<A extends AlertLike = AlertLike> {
   acknowledge(id: string, at: number): boolean;
 }
 
+/** An incident as stored: the correlation of one device's alerts close in time. */
+export interface IncidentRecord {
+  /** Stable: the subject and the second of its first alert. */
+  id: string;
+  deviceId: string | null;
+  mac: string | null;
+  /** First and last alert (ms since the epoch, packet time). */
+  start: number;
+  end: number;
+  /** The highest severity of its alerts. */
+  severity: string;
+  /** A short headline from the alert types ("Port scan, then ARP spoofing"). */
+  title: string;
+  alertIds: string[];
+  /** One line per alert, in time order. */
+  timeline: { time: number; type: string; severity: string; description: string }[];
+}
+
+export interface StoredIncident {
+  incident: IncidentRecord;
+  /** When the incident counted as acknowledged (itself, or its last open alert), or null. */
+  acknowledgedAt: number | null;
+}
+
+export interface IncidentQuery {
+  deviceId?: string;
+  severity?: readonly string[];
+  acknowledged?: boolean;
+  /** Incidents that end at or after this time (ms). */
+  from?: number;
+  /** Incidents that start before this time (ms). */
+  to?: number;
+  /** At most this many, latest end first (default 100). */
+  limit?: number;
+  offset?: number;
+}
+
+/**
+ * Incidents, kept as alerts are stored: the alert repository files every alert it stores into
+ * its device's incident (a new one when none ended within the window before it). Acknowledging
+ * an incident acknowledges its alerts; acknowledging its last open alert acknowledges it.
+ */
+export interface IncidentRepository {
+  get(id: string): StoredIncident | undefined;
+  /** Matching incidents, latest end first (ties by id). */
+  list(query?: IncidentQuery): StoredIncident[];
+  count(query?: IncidentQuery): number;
+  /** The end of the latest incident (ms), or undefined when there is none. */
+  latestEnd(): number | undefined;
+  /**
+   * Acknowledges the incident and every alert of it at `at` (earlier acknowledgements stand);
+   * returns the ids of the alerts this acknowledged, or undefined when there is no such incident.
+   */
+  acknowledge(id: string, at: number): string[] | undefined;
+}
+
 /** Everything the sensor stores, as one object the composition root hands out. */
 export interface Repositories {
   kv: StorageProvider;
@@ -143,6 +202,7 @@ export interface Repositories {
   baselines: BaselineRepository;
   alerts: AlertRepository;
   traffic: TrafficRepository;
+  incidents: IncidentRepository;
 }
 
 /** One write the BatchedWriter queues for the repositories. */

@@ -1,6 +1,8 @@
+export { backfillIncidents } from "./incident-filing.js";
 export { MIGRATIONS, type Migration } from "./migrations.js";
 export { SqliteDatabase, type SqliteDatabaseOptions } from "./sqlite-database.js";
 export { type DeviceLabel, SqliteDeviceLabelRepository } from "./sqlite-device-labels.js";
+export { SqliteIncidentRepository } from "./sqlite-incidents.js";
 export {
   createSqliteRepositories,
   SqliteAlertRepository,

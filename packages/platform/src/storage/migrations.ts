@@ -7,10 +7,16 @@
  * so an event or profile may be stored without its device row. A foreign key would turn one
  * dropped device into a batch that can never commit.
  */
+import { DEFAULT_INCIDENT_WINDOW_SECONDS } from "@heimdal/core";
+import { backfillIncidents } from "./incident-filing.js";
+import type { SqlStatements } from "./sql-statements.js";
+
 export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Data the new schema needs, filled in after `sql` in the same transaction. */
+  after?: (sql: SqlStatements) => void;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -156,5 +162,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX traffic_destinations_bucket ON traffic_destinations (bucket);
       CREATE INDEX traffic_destinations_destination ON traffic_destinations (destination, bucket);
     `,
+  },
+  {
+    version: 6,
+    name: "incidents",
+    // Incidents were derived from the alerts on every request; now they are kept as alerts are
+    // stored (the alert repository files each one). incident_alerts says which incident holds
+    // an alert, so filing the same alert again changes nothing. The alerts stored before this
+    // version are filed once, here, with the default window.
+    sql: `
+      CREATE TABLE incidents (
+        id TEXT PRIMARY KEY,
+        subject TEXT NOT NULL,
+        device_id TEXT,
+        start_time INTEGER NOT NULL,
+        end_time INTEGER NOT NULL,
+        severity TEXT NOT NULL,
+        acknowledged_at INTEGER,
+        incident TEXT NOT NULL
+      );
+      CREATE INDEX incidents_end_page ON incidents (end_time, id);
+      CREATE INDEX incidents_subject_end ON incidents (subject, end_time);
+      CREATE INDEX incidents_device_end ON incidents (device_id, end_time, id);
+      CREATE TABLE incident_alerts (
+        alert_id TEXT PRIMARY KEY,
+        incident_id TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX incident_alerts_incident ON incident_alerts (incident_id);
+    `,
+    after: (sql) => backfillIncidents(sql, DEFAULT_INCIDENT_WINDOW_SECONDS * 1000),
   },
 ];

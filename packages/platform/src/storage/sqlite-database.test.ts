@@ -49,6 +49,7 @@ describe("SqliteDatabase", () => {
       { version: 3, name: "alert page indexes", applied_at: 1_700_000_000_000 },
       { version: 4, name: "device labels, sessions", applied_at: 1_700_000_000_000 },
       { version: 5, name: "recent traffic: device minutes, destination buckets", applied_at: 1_700_000_000_000 },
+      { version: 6, name: "incidents", applied_at: 1_700_000_000_000 },
     ]);
     expect(objects).toEqual([
       "index alerts_device_page",
@@ -58,6 +59,10 @@ describe("SqliteDatabase", () => {
       "index devices_mac",
       "index events_device_time",
       "index events_time",
+      "index incident_alerts_incident",
+      "index incidents_device_end",
+      "index incidents_end_page",
+      "index incidents_subject_end",
       "index sessions_last_used",
       "index traffic_destinations_bucket",
       "index traffic_destinations_destination",
@@ -67,6 +72,8 @@ describe("SqliteDatabase", () => {
       "table device_labels",
       "table devices",
       "table events",
+      "table incident_alerts",
+      "table incidents",
       "table kv",
       "table profiles",
       "table schema_version",

@@ -1,6 +1,7 @@
 import { StorageUnavailableError } from "@heimdal/core";
 import Database from "better-sqlite3";
 import { MIGRATIONS, type Migration } from "./migrations.js";
+import type { SqlStatements } from "./sql-statements.js";
 
 export interface SqliteDatabaseOptions {
   /**
@@ -21,8 +22,7 @@ export interface SqliteDatabaseOptions {
   migrations?: readonly Migration[];
 }
 
-/** A prepared statement of the current connection, cached by its SQL text. */
-export type SqlStatements = (sql: string) => Database.Statement;
+export { jsonText, type SqlStatements } from "./sql-statements.js";
 
 /** Failures that pass: another writer holds the lock, the disk is full or read-only, the file is gone. */
 const TRANSIENT = /^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|PROTOCOL|NOMEM)/;
@@ -170,13 +170,6 @@ function openError(path: string, error: unknown, transient: boolean): unknown {
     : new Error(message, { cause: error });
 }
 
-/** JSON text of a value to store; a TypeError naming `what` when it has no JSON form. */
-export function jsonText(value: unknown, what: string): string {
-  const text = JSON.stringify(value) as string | undefined;
-  if (text === undefined) throw new TypeError(`Cannot store ${what}: ${typeof value} has no JSON form`);
-  return text;
-}
-
 function currentVersion(connection: Database.Database): number {
   const table = connection
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")
@@ -214,8 +207,19 @@ function migrate(connection: Database.Database, path: string, migrations: readon
       const version = currentVersion(connection);
       if (version > latest) throw newer(version);
       const record = connection.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)");
+      // Statements of the data steps, prepared once each during the migration.
+      const statements = new Map<string, Database.Statement>();
+      const sql: SqlStatements = (text) => {
+        let statement = statements.get(text);
+        if (!statement) {
+          statement = connection.prepare(text);
+          statements.set(text, statement);
+        }
+        return statement;
+      };
       for (const m of migrations.slice(version)) {
         connection.exec(m.sql);
+        m.after?.(sql);
         record.run(m.version, m.name, now());
       }
     })

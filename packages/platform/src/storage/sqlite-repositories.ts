@@ -5,6 +5,7 @@ import {
   type BaselineRepository,
   type BaselineVersion,
   canonicalJson,
+  DEFAULT_INCIDENT_WINDOW_SECONDS,
   type DeviceRecord,
   type DeviceRepository,
   type EventLike,
@@ -15,13 +16,17 @@ import {
   type StoredBaseline,
   type StoredEvent,
 } from "@heimdal/core";
+import { fileAlert, settleAcknowledgement } from "./incident-filing.js";
 import { jsonText, type SqliteDatabase } from "./sqlite-database.js";
+import { SqliteIncidentRepository } from "./sqlite-incidents.js";
 import { SqliteStorage } from "./sqlite-storage.js";
 import { SqliteTrafficRepository } from "./sqlite-traffic-repository.js";
 
 export interface SqliteRepositoryOptions {
   /** Wall clock for baselines' savedAt, ms since the epoch (default Date.now). */
   now?: () => number;
+  /** Alerts of a device this close to an incident's join it (default the correlator's 30 min). */
+  incidentWindowSeconds?: number;
 }
 
 /** Every repository over one database: what the composition root hands out. */
@@ -32,7 +37,8 @@ export function createSqliteRepositories(db: SqliteDatabase, options: SqliteRepo
     events: new SqliteEventRepository(db),
     profiles: new SqliteProfileRepository(db),
     baselines: new SqliteBaselineRepository(db, options.now ?? Date.now),
-    alerts: new SqliteAlertRepository(db),
+    alerts: new SqliteAlertRepository(db, options.incidentWindowSeconds),
+    incidents: new SqliteIncidentRepository(db),
     traffic: new SqliteTrafficRepository(db),
   };
 }
@@ -215,17 +221,29 @@ interface AlertRow {
 }
 
 export class SqliteAlertRepository<A extends AlertLike = AlertLike> implements AlertRepository<A> {
-  constructor(private readonly db: SqliteDatabase) {}
+  private readonly windowMs: number;
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    incidentWindowSeconds = DEFAULT_INCIDENT_WINDOW_SECONDS,
+  ) {
+    this.windowMs = incidentWindowSeconds * 1000;
+  }
 
   insert(alert: A): void {
     const text = jsonText(alert, `alert "${alert.id}"`);
-    this.db.run(`store alert "${alert.id}"`, (sql) =>
-      sql(
+    // The alert and its incident in one transaction (a savepoint inside a caller's batch).
+    this.db.transaction(`store alert "${alert.id}"`, (sql) => {
+      const stored = sql(
         `INSERT INTO alerts (id, time, type, severity, device_id, alert) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET time = excluded.time, type = excluded.type, severity = excluded.severity,
-           device_id = excluded.device_id, alert = excluded.alert`,
-      ).run(alert.id, alert.time, alert.type, alert.severity, alert.deviceId, text),
-    );
+           device_id = excluded.device_id, alert = excluded.alert
+         RETURNING acknowledged_at`,
+      ).get(alert.id, alert.time, alert.type, alert.severity, alert.deviceId, text) as {
+        acknowledged_at: number | null;
+      };
+      fileAlert(sql, alert, stored.acknowledged_at, this.windowMs);
+    });
   }
 
   get(id: string): StoredAlert<A> | undefined {
@@ -271,10 +289,12 @@ export class SqliteAlertRepository<A extends AlertLike = AlertLike> implements A
 
   acknowledge(id: string, at: number): boolean {
     // The first acknowledgement stands.
-    const result = this.db.run(`acknowledge alert "${id}"`, (sql) =>
-      sql("UPDATE alerts SET acknowledged_at = coalesce(acknowledged_at, ?) WHERE id = ?").run(at, id),
-    );
-    return result.changes > 0;
+    return this.db.transaction(`acknowledge alert "${id}"`, (sql) => {
+      const result = sql("UPDATE alerts SET acknowledged_at = coalesce(acknowledged_at, ?) WHERE id = ?").run(at, id);
+      // Its incident is acknowledged once none of its alerts is open.
+      if (result.changes > 0) settleAcknowledgement(sql, id);
+      return result.changes > 0;
+    });
   }
 }
 

@@ -1,6 +1,6 @@
 import { alertEvent } from "@heimdal/core";
 import { Type } from "typebox";
-import { deriveIncidents } from "../data/incidents.js";
+import { listIncidents, toView } from "../data/incidents.js";
 import { API, type ApiApp, type ApiContext, errorBody } from "../http/api-app.js";
 import { Incident, IncidentList, IncidentListQuery } from "../schemas/alerts.js";
 import { errors, IdParams } from "../schemas/common.js";
@@ -20,15 +20,14 @@ export function registerIncidentRoutes(app: ApiApp, ctx: ApiContext): void {
       schema: {
         tags: ["alerts"],
         summary:
-          "Incidents: alerts of one device that follow each other, correlated into one story (default range: the week before the newest alert)",
+          "Incidents: alerts of one device that follow each other, correlated into one story and stored as alerts are (default range: the week before the latest incident; incidents overlapping the range are listed whole)",
         querystring: IncidentListQuery,
         response: { 200: IncidentList, ...errors() },
       },
     },
     async (request) => {
       const { limit = 100, offset = 0, ...query } = request.query;
-      const { range, truncated, incidents } = deriveIncidents(ctx.data, query);
-      return { range, truncated, total: incidents.length, incidents: incidents.slice(offset, offset + limit) };
+      return listIncidents(ctx.data, query, limit, offset);
     },
   );
 
@@ -37,17 +36,16 @@ export function registerIncidentRoutes(app: ApiApp, ctx: ApiContext): void {
     {
       schema: {
         tags: ["alerts"],
-        summary: "One incident, looked up in the same range as the list (give the list's from and to)",
+        summary: "One stored incident by its id (from and to are accepted and ignored: ids are stable)",
         params: IdParams,
         querystring: IncidentLookupQuery,
         response: { 200: Incident, ...errors(404) },
       },
     },
     async (request, reply) => {
-      const incident = deriveIncidents(ctx.data, request.query).incidents.find((i) => i.id === request.params.id);
-      if (!incident)
-        return reply.code(404).send(errorBody(404, `No incident "${request.params.id}" in that range`, "id"));
-      return incident;
+      const stored = ctx.data.repositories.incidents.get(request.params.id);
+      if (!stored) return reply.code(404).send(errorBody(404, `No incident "${request.params.id}"`, "id"));
+      return toView(stored);
     },
   );
 
@@ -56,24 +54,24 @@ export function registerIncidentRoutes(app: ApiApp, ctx: ApiContext): void {
     {
       schema: {
         tags: ["alerts"],
-        summary: "Acknowledge every alert of an incident",
+        summary: "Acknowledge an incident and every alert of it (earlier acknowledgements stand)",
         params: IdParams,
         querystring: IncidentLookupQuery,
         response: { 200: Incident, ...errors(404) },
       },
     },
     async (request, reply) => {
-      const found = deriveIncidents(ctx.data, request.query).incidents.find((i) => i.id === request.params.id);
-      if (!found) return reply.code(404).send(errorBody(404, `No incident "${request.params.id}" in that range`, "id"));
-      const at = ctx.now();
-      for (const id of found.alertIds) {
-        if (!ctx.data.repositories.alerts.acknowledge(id, at)) continue;
-        const stored = ctx.data.repositories.alerts.get(id)!;
-        ctx.data.repositories.events.append(alertEvent("alert_acknowledged", stored.alert, stored.acknowledgedAt!));
+      const { repositories } = ctx.data;
+      const acknowledged = repositories.incidents.acknowledge(request.params.id, ctx.now());
+      if (!acknowledged) return reply.code(404).send(errorBody(404, `No incident "${request.params.id}"`, "id"));
+      // Each alert this acknowledged goes to the event log, as acknowledging it alone would.
+      for (const id of acknowledged) {
+        const stored = repositories.alerts.get(id);
+        if (stored) repositories.events.append(alertEvent("alert_acknowledged", stored.alert, stored.acknowledgedAt!));
       }
       ctx.data.wrote();
       ctx.feed.notify();
-      return { ...found, acknowledged: true };
+      return toView(repositories.incidents.get(request.params.id)!);
     },
   );
 }

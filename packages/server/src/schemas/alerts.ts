@@ -63,7 +63,9 @@ export const Incident = Type.Object(
     start: Type.Number(),
     end: Type.Number(),
     severity: Type.String(),
+    title: Type.String({ description: 'A headline from the alert types, e.g. "Port scan, then ARP spoofing"' }),
     acknowledged: Type.Boolean(),
+    acknowledgedAt: Nullable(EpochMs("When it counted as acknowledged (itself, or its last open alert)")),
     alertIds: Type.Array(Type.String()),
     timeline: Type.Array(
       Type.Object({ time: Type.Number(), type: Type.String(), severity: Type.String(), description: Type.String() }),
@@ -74,7 +76,9 @@ export const Incident = Type.Object(
 
 export const IncidentList = Type.Object({
   range: Type.Object({ from: Type.Number(), to: Type.Number() }),
-  truncated: Type.Boolean({ description: "The range held more alerts than are correlated per request" }),
+  truncated: Type.Boolean({
+    description: "Always false: incidents are stored whole (kept from when they were derived per request)",
+  }),
   total: Type.Integer(),
   incidents: Type.Array(Type.Ref("Incident")),
 });

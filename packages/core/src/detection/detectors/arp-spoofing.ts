@@ -1,4 +1,5 @@
-import { formatIpv4, formatMac, isGroupMac, isPrivateIpv4 } from "../../packet/address.js";
+import type { FlowRecord } from "../../flow/flow-record.js";
+import { formatIpv4, formatMac, isGroupMac, isPrivateIpv4, parseIpv4 } from "../../packet/address.js";
 import type { DecodedPacket } from "../../packet/decoded-packet.js";
 import type { Detector, DetectorContext } from "../detector.js";
 import { PairCache } from "./pair-cache.js";
@@ -22,6 +23,11 @@ import { PairCache } from "./pair-cache.js";
  *
  * Gratuitous ARP of one's own address is one MAC and one address: never a conflict. The
  * sensor's own interception (isSensor) is never reported.
+ *
+ * Cost: it reads ARP frames, and of IP traffic only the packets that open a flow or change
+ * their flow's MACs (onNewPath): the others cannot change who answers for an address. How
+ * recently an owner used its address, or a router carried a victim's traffic, is asked of
+ * the live flows when a claim makes it matter, and refreshed from flows as they end.
  */
 
 /** Both owners active on the address within this long: a conflict, not a hand-over. */
@@ -98,7 +104,9 @@ export function arpSpoofingDetector(context: DetectorContext): Detector {
       return;
     }
     const previous = binding.mac;
-    const concurrent = now - binding.lastUs <= CONCURRENT_US * sensitivityFactor(mac);
+    const windowUs = CONCURRENT_US * sensitivityFactor(mac);
+    // The owner's IP traffic since its last ARP is in the live flows: asked only now.
+    const concurrent = now - binding.lastUs <= windowUs || now - context.flows.lastSeenWith(previous, ip) <= windowUs;
     const sameDevice =
       context.devices.get(mac) !== undefined && context.devices.get(mac) === context.devices.get(previous);
     if (concurrent && !sameDevice && !context.isSensor(mac)) {
@@ -178,8 +186,10 @@ export function arpSpoofingDetector(context: DetectorContext): Detector {
       claim !== undefined &&
       now - claim.us <= CLAIM_MEMORY_US * sensitivityFactor(p.dstMac) &&
       (claimsForeignAddress(p.dstMac, claim) || !ownsOtherAddress(hop.mac, claim.ip)) &&
-      now - hop.lastUs <= PREVIOUS_HOP_RECENT_US &&
-      !context.isSensor(p.dstMac)
+      !context.isSensor(p.dstMac) &&
+      // The previous router's recent use: a flow opened through it, or a live one still going.
+      (now - hop.lastUs <= PREVIOUS_HOP_RECENT_US ||
+        now - context.flows.lastSeenVia(p.srcMac, hop.mac) <= PREVIOUS_HOP_RECENT_US)
     ) {
       raise(p.dstMac, claim.ip, hop.mac, now, claim.us, "traffic_moved", { victimMac: p.srcMac, victimIp: src });
     }
@@ -242,11 +252,27 @@ export function arpSpoofingDetector(context: DetectorContext): Detector {
     });
   }
 
+  /** A flow's end: its two ends used their addresses until its last packet. */
+  function refresh(mac: number, ipText: string, lastUs: number): void {
+    if (mac <= 0) return;
+    const ip = parseIpv4(ipText);
+    if (ip === undefined) return;
+    const binding = bindings.get(ip);
+    if (binding !== undefined && binding.mac === mac && lastUs > binding.lastUs) binding.lastUs = lastUs;
+  }
+
   return {
     type: "arp_spoofing",
     onPacket(p) {
       if (p.isArp) arp(p);
-      else if (p.ipVersion === 4 && p.srcMac >= 0) ipPacket(p);
+    },
+    onNewPath(p) {
+      if (p.ipVersion === 4 && p.srcMac >= 0) ipPacket(p);
+    },
+    onFlowEnd(flow: FlowRecord) {
+      if (bindings.size === 0) return;
+      refresh(flow.srcMac, flow.srcIp, flow.lastSeenUs);
+      refresh(flow.dstMac, flow.dstIp, flow.lastSeenUs);
     },
     tick(nowUs) {
       // Ticks come every second of packet time: an empty map is not walked.

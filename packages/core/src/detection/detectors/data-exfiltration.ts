@@ -1,12 +1,11 @@
 import type { DeviceBaseline } from "../../baseline/device-baseline.js";
 import type { DeviceState } from "../../discovery/device-map.js";
 import type { DeviceType } from "../../discovery/device-record.js";
+import type { FlowProgress } from "../../flow/flow-progress.js";
 import type { FlowRecord } from "../../flow/flow-record.js";
-import { formatIp, formatIpv4, isGroupMac, isLocalUnicast, isPrivateIpv4 } from "../../packet/address.js";
-import type { DecodedPacket } from "../../packet/decoded-packet.js";
+import { formatIp, formatIpv4, isGroupMac, isLocalUnicast, isMappedIpv4, isPrivateIpv4 } from "../../packet/address.js";
 import type { Severity } from "../alert.js";
-import type { Detector, DetectorContext } from "../detector.js";
-import { PairCache } from "./pair-cache.js";
+import type { Detector, DetectorContext, VolumeReport } from "../detector.js";
 import {
   DestinationPrevalence,
   describeNormal,
@@ -51,6 +50,7 @@ interface Counter {
   lastUs: number;
   /** Bytes up at which the counter is judged next (Infinity once it is settled for the window). */
   nextCheck: number;
+  /** The window's threshold, computed when the upload first passes the floor (NaN before). */
   threshold: number;
   raisedRank: number;
 }
@@ -71,6 +71,16 @@ interface DeviceCounters {
 
 const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
+/** An internet unicast address reached through a unicast MAC (not the LAN, not a group). */
+function isRemoteUnicast(words: Uint32Array, mac: number): boolean {
+  if (isGroupMac(mac)) return false;
+  if (isMappedIpv4(words)) {
+    const v4 = words[3]!;
+    return !isPrivateIpv4(v4) && v4 >>> 28 < 14;
+  }
+  return !isLocalUnicast(words) && words[0]! >>> 24 !== 0xff;
+}
+
 function ipOf(c: Counter): string {
   return c.ip6 === undefined ? formatIpv4(c.ip4) : formatIp(c.ip6);
 }
@@ -84,8 +94,8 @@ function portOf(c: Counter): string {
  * to V8, which Map hashes fast; public addresses are above 2^31), or an FNV-style mix of the
  * IPv6 words.
  */
-function addressKey(ipVersion: number, v4: number, words: Uint32Array): number {
-  if (ipVersion === 4) return v4 | 0;
+function addressKey(words: Uint32Array): number {
+  if (isMappedIpv4(words)) return words[3]! | 0;
   let h = 0x811c9dc5;
   for (let i = 0; i < 4; i++) h = Math.imul(h ^ words[i]!, 0x01000193) >>> 0;
   // Above 2^32 so IPv6 keys never meet IPv4 ones.
@@ -94,9 +104,10 @@ function addressKey(ipVersion: number, v4: number, words: Uint32Array): number {
 
 /**
  * data_exfiltration: a device sends far more than its baseline to a destination it has no
- * history with, and far more than it receives from it. Bytes are streamed up per (device,
- * remote address) from packets, so a 100 MB upload is caught within seconds of crossing the
- * threshold, not at the next 15-minute batch (Firewalla) or when the flow ends (Slips).
+ * history with, and far more than it receives from it. Bytes are summed per (device, remote
+ * address) from the flow table's reports every second of packet time, so a 100 MB upload is
+ * caught within a second or two of crossing the threshold, not at the next 15-minute batch
+ * (Firewalla) or when the flow ends (Slips).
  */
 export function dataExfiltrationDetector(context: DetectorContext): Detector {
   const counters = new Map<DeviceState, DeviceCounters>();
@@ -132,10 +143,16 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
     return mine.threshold;
   };
 
+  /** The least any threshold of this device can be: below it no baseline needs reading. */
+  const floorFor = (state: DeviceState): number => {
+    const sensitivity = context.sensitivity("data_exfiltration", state.id);
+    return FLOOR_BYTES * 4 ** (1 - 2 * sensitivity) * (TYPE_FACTOR[state.type.value] ?? 1);
+  };
+
   /** Bytes a window must carry before it is judged, for this device now. Monotone in sensitivity. */
   const thresholdFor = (state: DeviceState, nowUs: number): number => {
     const sensitivity = context.sensitivity("data_exfiltration", state.id);
-    const floor = FLOOR_BYTES * 4 ** (1 - 2 * sensitivity) * (TYPE_FACTOR[state.type.value] ?? 1);
+    const floor = floorFor(state);
     const baseline = context.profiles.baseline(state.id);
     if (!baseline) return floor;
     const nowMs = nowUs / 1000;
@@ -201,15 +218,14 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
     });
   };
 
-  /**
-   * (device slot, address) → the counter the maps hold for it, so that most packets, both ways,
-   * skip both maps. Updated when a counter is replaced, cleared when one is dropped.
-   */
-  const recent = new PairCache<Counter>(256);
-
-  const counterFor = (state: DeviceState, key: number, p: DecodedPacket): Counter => {
-    const cached = recent.get(state.slot, key);
-    if (cached !== undefined && p.timestampUs - cached.firstUs <= WINDOW_US) return cached;
+  const counterFor = (
+    state: DeviceState,
+    key: number,
+    remote: Uint32Array,
+    protocol: number,
+    port: number,
+    t: number,
+  ) => {
     let mine = counters.get(state);
     if (!mine) {
       mine = {
@@ -226,58 +242,77 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
     }
     const byAddress = mine.byAddress;
     let c = byAddress.get(key);
-    if (c === undefined || p.timestampUs - c.firstUs > WINDOW_US) {
+    if (c === undefined || t - c.firstUs > WINDOW_US) {
       if (c === undefined && byAddress.size >= COUNTERS_PER_DEVICE) {
         const oldest = byAddress.keys().next().value;
         if (oldest !== undefined) byAddress.delete(oldest);
-        recent.clear();
       }
-      const threshold = cachedThreshold(state, mine, p.timestampUs);
+      // The baseline is read only once the upload passes the floor (few counters ever do).
+      const floor = floorFor(state);
+      const v4 = isMappedIpv4(remote);
       c = {
-        ipVersion: p.ipVersion,
-        ip4: p.dstIp4,
-        ip6: p.ipVersion === 4 ? undefined : Uint32Array.from(p.dstAddress),
-        protocol: p.protocol,
-        port: p.dstPort,
+        ipVersion: v4 ? 4 : 6,
+        ip4: v4 ? remote[3]! : 0,
+        ip6: v4 ? undefined : Uint32Array.from(remote),
+        protocol,
+        port,
         up: 0,
         down: 0,
-        firstUs: p.timestampUs,
-        lastUs: p.timestampUs,
-        nextCheck: threshold,
-        threshold,
+        firstUs: t,
+        lastUs: t,
+        nextCheck: floor,
+        threshold: Number.NaN,
         raisedRank: c?.raisedRank ?? -1,
       };
       byAddress.set(key, c);
     }
-    recent.set(state.slot, key, c);
     return c;
+  };
+
+  /**
+   * A flow's new bytes between a device and a remote address: `up` it sent, `down` the gateway
+   * brought back. Counters start with an upload, as before: a download alone never opens one.
+   */
+  const account = (
+    state: DeviceState,
+    flow: FlowProgress,
+    remote: Uint32Array,
+    port: number,
+    up: number,
+    down: number,
+  ) => {
+    const key = addressKey(remote);
+    const t = flow.lastUs;
+    if (up === 0) {
+      const c = counters.get(state)?.byAddress.get(key);
+      if (c !== undefined) c.down += down;
+      return;
+    }
+    const c = counterFor(state, key, remote, flow.protocol, port, t);
+    c.up += up;
+    c.down += down;
+    if (t > c.lastUs) c.lastUs = t;
+    if (c.lastUs < oldestLastUs) oldestLastUs = c.lastUs;
+    if (c.up < c.nextCheck || context.isSensor(state.mac)) return;
+    if (Number.isNaN(c.threshold)) {
+      c.threshold = cachedThreshold(state, counters.get(state)!, t);
+      c.nextCheck = c.threshold;
+      if (c.up < c.threshold) return;
+    }
+    judge(state, c, t);
   };
 
   return {
     type: "data_exfiltration",
-    onPacket(p: DecodedPacket, _data: Uint8Array, sender: DeviceState | undefined) {
-      if (p.ipVersion === 0 || sender === undefined) return;
-      if (sender.role === "device") {
-        // Upload: a device sending to the internet.
-        if (isGroupMac(p.dstMac)) return;
-        if (p.ipVersion === 4 ? isPrivateIpv4(p.dstIp4) || p.dstIp4 >>> 28 >= 14 : isLocalUnicast(p.dstAddress)) return;
-        if (p.ipVersion === 6 && p.dstAddress[0]! >>> 24 === 0xff) return;
-        const c = counterFor(sender, addressKey(p.ipVersion, p.dstIp4, p.dstAddress), p);
-        c.up += p.wireLength;
-        c.lastUs = p.timestampUs;
-        if (c.lastUs < oldestLastUs) oldestLastUs = c.lastUs;
-        if (c.up >= c.nextCheck && !context.isSensor(sender.mac)) judge(sender, c, p.timestampUs);
-      } else if (sender.role === "gateway") {
-        // Download: the gateway forwarding the internet's answer to a device we count for.
-        const state = context.devices.get(p.dstMac);
-        if (state === undefined) return;
-        const key = addressKey(p.ipVersion, p.srcIp4, p.srcAddress);
-        let c = recent.get(state.slot, key);
-        if (c === undefined) {
-          c = counters.get(state)?.byAddress.get(key);
-          if (c !== undefined) recent.set(state.slot, key, c);
-        }
-        if (c !== undefined) c.down += p.wireLength;
+    // Volumes come from the flow table's reports (every second of packet time and at a flow's
+    // end), not from every packet: a device's upload to one remote address, and the download
+    // the gateway forwards back from it.
+    onVolume({ flow, deviceA: a, deviceB: b }: VolumeReport) {
+      if (a?.role === "device" && isRemoteUnicast(flow.addressB, flow.macB)) {
+        account(a, flow, flow.addressB, flow.portB, flow.bytesAB, b?.role === "gateway" ? flow.bytesBA : 0);
+      } else if (b?.role === "device" && isRemoteUnicast(flow.addressA, flow.macA)) {
+        // Opened from the internet (or first seen from its answer): the device's bytes go B → A.
+        account(b, flow, flow.addressA, flow.portA, flow.bytesBA, a?.role === "gateway" ? flow.bytesAB : 0);
       }
     },
     onFlowEnd(flow: FlowRecord) {
@@ -286,12 +321,12 @@ export function dataExfiltrationDetector(context: DetectorContext): Detector {
       prevalence.note(context.profiles.destinationOf(flow.dstIp), state.id);
     },
     tick(nowUs: number) {
-      if (nowUs - lastSweepUs < 60e6) return;
+      // Every 5 minutes: a counter past its window is also replaced when its address comes back.
+      if (nowUs - lastSweepUs < 300e6) return;
       lastSweepUs = nowUs;
       // Ticks come every second of packet time: walk the counters only when one can be stale.
       if (nowUs - oldestLastUs <= WINDOW_US) return;
       let oldest = Number.POSITIVE_INFINITY;
-      recent.clear();
       for (const [state, { byAddress }] of counters) {
         for (const [key, c] of byAddress) {
           if (nowUs - c.lastUs > WINDOW_US) byAddress.delete(key);

@@ -1,8 +1,8 @@
 import type { DeviceState } from "../../discovery/device-map.js";
 import type { DeviceType } from "../../discovery/device-record.js";
-import type { DecodedPacket } from "../../packet/decoded-packet.js";
 import type { Severity } from "../alert.js";
 import type { Detector, DetectorContext } from "../detector.js";
+import { countDeviceVolume, type DeviceVolumeCounter } from "./device-volume.js";
 import { describeNormal, historyDays } from "./remote-peers.js";
 
 const MB = 1_000_000;
@@ -64,8 +64,9 @@ export function spikeThreshold(median: number, mad: number, sensitivity: number,
  * for that hour (hour of week once two weeks exist, else hour of day): above the median plus
  * k·MAD, above 10 × the median, above 2.1 × its busiest earlier hour and above a 5 MB floor
  * (20 MB for cameras, 10 MB for phones and computers; at sensitivity 0.5). Only for devices
- * whose baseline is ready or has three observed days. Bytes are counted per device from
- * packets (up and down through the gateway), so the alert comes the moment the hour crosses.
+ * whose baseline is ready or has three observed days. Bytes are counted per device from the
+ * flow table's reports (up, and down through the gateway), so the alert comes within a second
+ * of packet time of the hour crossing, and no packet is counted twice.
  */
 export function trafficSpikeDetector(context: DetectorContext): Detector {
   // By device slot: the packet path indexes an array instead of hashing the device.
@@ -172,24 +173,20 @@ export function trafficSpikeDetector(context: DetectorContext): Detector {
     return c;
   };
 
-  const count = (state: DeviceState, p: DecodedPacket, up: boolean) => {
-    const t = p.timestampUs;
+  // Judged at the packet time of the flow's last packet: when the evidence became complete
+  // (the report comes at the next tick, within a second of packet time).
+  const count: DeviceVolumeCounter = (state, bytes, up, t) => {
     let c = counters[state.slot];
     if (c === undefined || t < c.startUs || t >= c.endUs) c = begin(state, c, t);
-    c.bytes += p.wireLength;
-    if (up) c.up += p.wireLength;
-    if (c.bytes >= c.nextCheck) judge(state, c, p.timestampUs);
+    c.bytes += bytes;
+    if (up) c.up += bytes;
+    if (c.bytes >= c.nextCheck) judge(state, c, t);
   };
 
   return {
     type: "traffic_spike",
-    onPacket(p: DecodedPacket, _data: Uint8Array, sender: DeviceState | undefined) {
-      if (p.ipVersion === 0 || sender === undefined) return;
-      if (sender.role === "device") count(sender, p, true);
-      else if (sender.role === "gateway") {
-        const state = context.devices.get(p.dstMac);
-        if (state !== undefined && state.role === "device") count(state, p, false);
-      }
+    onVolume(report) {
+      countDeviceVolume(report, count);
     },
     tick(nowUs: number) {
       if (nowUs - lastSweepUs < 10 * 60e6) return;

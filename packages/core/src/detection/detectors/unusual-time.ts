@@ -1,13 +1,14 @@
 import type { DeviceBaseline } from "../../baseline/device-baseline.js";
 import type { DeviceState } from "../../discovery/device-map.js";
 import type { DeviceType } from "../../discovery/device-record.js";
-import type { DecodedPacket } from "../../packet/decoded-packet.js";
 import type { Severity } from "../alert.js";
 import type { Detector, DetectorContext } from "../detector.js";
+import { countDeviceVolume, type DeviceVolumeCounter } from "./device-volume.js";
 import { describeNormal, historyDays } from "./remote-peers.js";
 
 const HOUR_US = 3600e6;
 const MINUTE_US = 60e6;
+const BLOCK_US = 15 * MINUTE_US;
 const DAY_MS = 86_400_000;
 /** A baseline needs this many observed days (a full window) and this many quiet hours. */
 const MIN_HISTORY_DAYS = 6;
@@ -47,10 +48,28 @@ interface HourActivity {
  * usual hours, and active in that hour on at most one earlier day. Judged only for devices whose
  * baseline has six observed days and at least six quiet hours (a device busy around the clock
  * has no unusual time). Low for phones and computers, medium for things.
+ *
+ * Bytes and minutes come from the flow table's volume reports; those come every minute of
+ * packet time only while some device is in an hour it could be judged in (rechecked every 15
+ * minutes), so a network whose devices are busy around the clock costs no per-minute work.
  */
 export function unusualTimeDetector(context: DetectorContext): Detector {
   // By device slot: the packet path indexes an array instead of hashing the device.
   const activity: (HourActivity | undefined)[] = [];
+  /**
+   * Devices counted so far, and how many of them are in an hour they could be judged unusual
+   * in (at full sensitivity, so the answer does not depend on the setting): minutes must be
+   * counted exactly only then, and only then are volumes asked for every minute.
+   */
+  const known: (DeviceState | undefined)[] = [];
+  let watched = 0;
+  let blockEndUs = Number.NEGATIVE_INFINITY;
+  const refreshWatched = (nowUs: number) => {
+    // Every 15 minutes of packet time: local hours may start at :30 or :45 of a UTC hour.
+    blockEndUs = (Math.floor(nowUs / BLOCK_US) + 1) * BLOCK_US;
+    watched = 0;
+    for (const state of known) if (state !== undefined && quietHour(state, nowUs, 1) !== undefined) watched++;
+  };
   const offsets = new WeakMap<DeviceBaseline, number>();
   let lastSweepUs = 0;
 
@@ -63,30 +82,42 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
     return offset;
   };
 
-  const judge = (state: DeviceState, a: HourActivity, nowUs: number) => {
-    a.done = true;
-    if (context.isSensor(state.mac)) return;
+  /**
+   * The quiet hour `nowUs` falls in for this device, or undefined when the hour is not one it
+   * could be judged unusual in (at sensitivity `sensitivity`): a baseline with six observed
+   * days and six quiet hours, an hour outside its usual ones, active on few earlier days.
+   */
+  const quietHour = (state: DeviceState, nowUs: number, sensitivity: number) => {
+    if (context.isSensor(state.mac)) return undefined;
     const baseline = context.profiles.baseline(state.id);
-    if (baseline === undefined) return;
+    if (baseline === undefined) return undefined;
     const nowMs = nowUs / 1000;
-    if (historyDays(baseline, nowMs) < MIN_HISTORY_DAYS) return;
-    const summary = baseline.summary(nowMs);
-    const quietHours = 24 - summary.usualHours.length;
-    if (quietHours < MIN_QUIET_HOURS) return;
+    if (historyDays(baseline, nowMs) < MIN_HISTORY_DAYS) return undefined;
+    const usualHours = usualHoursOf(baseline, nowMs);
+    const quietHours = 24 - usualHours.length;
+    if (quietHours < MIN_QUIET_HOURS) return undefined;
     const local = nowMs + offsetOf(baseline) * 60_000;
     const hourOfDay = Math.floor((((local % DAY_MS) + DAY_MS) % DAY_MS) / 3_600_000);
-    if (summary.usualHours.includes(hourOfDay)) return;
+    if (usualHours.includes(hourOfDay)) return undefined;
     const today = Math.floor(local / DAY_MS);
     const earlier = baseline.windowDays(nowMs).filter((d) => d.day < today && d.connections > 0);
     const activeDays = earlier.filter((d) => (d.hourly[hourOfDay] ?? 0) > 0).length;
-    const sensitivity = context.sensitivity("unusual_time", state.id);
     // Active in this hour on one earlier day may still be unusual; on two, only at full sensitivity.
-    if (activeDays > (sensitivity >= 1 ? 2 : 1)) return;
+    if (activeDays > (sensitivity >= 1 ? 2 : 1)) return undefined;
+    return { baseline, usualHours, quietHours, hourOfDay, earlier, activeDays };
+  };
+
+  const judge = (state: DeviceState, a: HourActivity, nowUs: number) => {
+    a.done = true;
+    const quiet = quietHour(state, nowUs, context.sensitivity("unusual_time", state.id));
+    if (quiet === undefined) return;
+    const { baseline, usualHours, quietHours, hourOfDay, earlier, activeDays } = quiet;
+    const nowMs = nowUs / 1000;
     const personal = PERSONAL.has(state.type.value) || state.type.value === "unknown";
     const severity: Severity = personal ? "low" : "medium";
     const what = state.type.value === "unknown" ? "device" : state.type.value.replaceAll("_", "/");
     const clock = `${String(hourOfDay).padStart(2, "0")}:00`;
-    const hours = describeHours(summary.usualHours);
+    const hours = describeHours(usualHours);
     context.raise({
       type: "unusual_time",
       severity,
@@ -103,7 +134,7 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
         hourOfDay,
         activeMinutes: a.minutes,
         bytes: a.bytes,
-        usualHours: summary.usualHours,
+        usualHours,
         quietHours,
         activeDaysThisHour: activeDays,
         daysObserved: earlier.length,
@@ -111,12 +142,16 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
     });
   };
 
-  const note = (state: DeviceState, p: DecodedPacket) => {
-    const t = p.timestampUs;
+  /**
+   * A flow's new bytes, in the minute and hour of its last packet (reports come every second of
+   * packet time), judged at that packet's time: when the evidence became complete.
+   */
+  const note: DeviceVolumeCounter = (state, bytes, _up, t) => {
+    if (known[state.slot] === undefined) known[state.slot] = state;
     let a = activity[state.slot];
     if (a === undefined || t < a.startUs || t >= a.endUs) a = begin(state, a, t);
     if (a.done) return;
-    a.bytes += p.wireLength;
+    a.bytes += bytes;
     // Within the minute last marked, its bit is set already.
     if (t < a.minuteStartUs || t >= a.minuteEndUs) mark(a, t);
     if (a.minutes >= a.needMinutes && a.bytes >= a.needBytes) judge(state, a, t);
@@ -187,15 +222,12 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
 
   return {
     type: "unusual_time",
-    onPacket(p: DecodedPacket, _data: Uint8Array, sender: DeviceState | undefined) {
-      if (p.ipVersion === 0 || sender === undefined) return;
-      if (sender.role === "device") note(sender, p);
-      else if (sender.role === "gateway") {
-        const state = context.devices.get(p.dstMac);
-        if (state !== undefined && state.role === "device") note(state, p);
-      }
+    needsMinuteVolumes: () => watched > 0,
+    onVolume(report) {
+      countDeviceVolume(report, note);
     },
     tick(nowUs: number) {
+      if (nowUs >= blockEndUs) refreshWatched(nowUs);
       if (nowUs - lastSweepUs < 10 * 60e6) return;
       lastSweepUs = nowUs;
       const hour = Math.floor(nowUs / HOUR_US);
@@ -203,6 +235,24 @@ export function unusualTimeDetector(context: DetectorContext): Detector {
         if (activity[i] !== undefined && activity[i]!.hour < hour - 1) activity[i] = undefined;
     },
   };
+}
+
+/**
+ * The baseline summary's usual hours (active on at least half the observed days of the
+ * window), without the rest of the summary: the summary is rebuilt after every flow that
+ * changes today, and this is asked every 15 minutes of packet time per device.
+ */
+function usualHoursOf(baseline: DeviceBaseline, nowMs: number): number[] {
+  const counts = new Array<number>(24).fill(0);
+  let observed = 0;
+  for (const day of baseline.windowDays(nowMs)) {
+    if (day.connections <= 0) continue;
+    observed++;
+    for (let hour = 0; hour < 24; hour++) if ((day.hourly[hour] ?? 0) > 0) counts[hour]!++;
+  }
+  const hours: number[] = [];
+  for (let hour = 0; hour < 24; hour++) if (observed > 0 && counts[hour]! * 2 >= observed) hours.push(hour);
+  return hours;
 }
 
 /** "08–22 h" style ranges of the usual hours. */

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { blockingAllowed, parseProductEdition } from "@heimdal/core";
+import { blockingRefusal, parseProductEdition } from "@heimdal/core";
 import { ApiServer, type ApiServerOptions } from "@heimdal/server";
 import { AnalysisStore } from "../analysis-store.js";
 import { ApiBlockingController } from "../api-blocking-controller.js";
@@ -89,9 +89,10 @@ export async function runServe(argv: string[]): Promise<number> {
     "--edition",
   );
   options.edition = edition;
-  if (!blockingAllowed(edition)) {
+  const refusal = blockingRefusal(edition);
+  if (refusal !== undefined) {
     // Free is visibility only: the dashboard runs and shows why its Block buttons are off.
-    options.blockingUnavailableReason = `The ${edition} edition shows devices and alerts but never blocks: blocking needs Pro, Enterprise or the hardware sensor`;
+    options.blockingUnavailableReason = refusal;
     if (values.blocking === true) {
       process.stderr.write(`heimdal: warning: --blocking ignored: ${options.blockingUnavailableReason}\n`);
     }

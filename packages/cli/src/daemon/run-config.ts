@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   ConfigError,
+  defaultSensorConfig,
   parseSensorConfig,
   parseSensorConfigText,
   resolveSensorConfig,
@@ -95,38 +96,7 @@ export function resolveRunConfig(flags: RunFlags, env: NodeJS.ProcessEnv = proce
 }
 
 export function defaultConfig(dir: string): SensorConfig {
-  return {
-    interface: null,
-    filter: "",
-    db: join(dir, "heimdal.db"),
-    stateDir: dir,
-    edition: "hardware",
-    activeScan: false,
-    blocking: false,
-    sensitivity: [],
-    offlineAfter: 300,
-    server: {
-      host: "127.0.0.1",
-      port: 8080,
-      static: null,
-      tls: null,
-      secureCookies: false,
-      localhostNoLogin: false,
-      adminPasswordFile: null,
-    },
-    interception: {
-      enabled: false,
-      targets: null,
-      exclude: [],
-      refresh: 10,
-      probeInterval: 5,
-      dnsServer: null,
-      maxSubnet: 1024,
-      discover: 3,
-    },
-    retention: { baselineDays: 30 },
-    storage: { flushInterval: 10 },
-  };
+  return defaultSensorConfig(dir, join(dir, "heimdal.db"));
 }
 
 function readConfigFile(file: string): SensorConfigLayer {

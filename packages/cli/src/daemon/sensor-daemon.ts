@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import {
   type ActiveScanner,
-  blockingAllowed,
+  blockingRefusal,
   defaultDetectors,
   type NetworkInfo,
   type PacketPipeline,
@@ -318,9 +318,9 @@ export class SensorDaemon {
       interception: this.#interceptionState(),
     };
     if (!config.blocking) {
-      options.blockingUnavailableReason = blockingAllowed(config.edition)
-        ? 'The sensor runs without blocking: set "blocking": true in its configuration (or --blocking)'
-        : `The ${config.edition} edition shows devices and alerts but never blocks: blocking needs Pro, Enterprise or the hardware sensor`;
+      options.blockingUnavailableReason =
+        blockingRefusal(config.edition) ??
+        'The sensor runs without blocking: set "blocking": true in its configuration (or --blocking)';
     }
     if (adminPassword !== undefined) options.adminPassword = adminPassword;
     if (server.tls) options.tls = { cert: readFileSync(server.tls.cert), key: readFileSync(server.tls.key) };

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { PRODUCT_EDITIONS } from "../enforcement/feature-gate.js";
 import { ConfigError } from "./config-error.js";
 import {
+  defaultSensorConfig,
   parseSensorConfig,
   parseSensorConfigText,
   resolveSensorConfig,
@@ -10,38 +11,7 @@ import {
   type SensorConfigLayer,
 } from "./sensor-config.js";
 
-const DEFAULTS: SensorConfig = {
-  interface: null,
-  filter: "",
-  db: "/var/lib/heimdal/heimdal.db",
-  stateDir: "/var/lib/heimdal",
-  edition: "hardware",
-  activeScan: false,
-  blocking: false,
-  sensitivity: [],
-  offlineAfter: 300,
-  server: {
-    host: "127.0.0.1",
-    port: 8080,
-    static: null,
-    tls: null,
-    secureCookies: false,
-    localhostNoLogin: false,
-    adminPasswordFile: null,
-  },
-  interception: {
-    enabled: false,
-    targets: null,
-    exclude: [],
-    refresh: 10,
-    probeInterval: 5,
-    dnsServer: null,
-    maxSubnet: 1024,
-    discover: 3,
-  },
-  retention: { baselineDays: 30 },
-  storage: { flushInterval: 10 },
-};
+const DEFAULTS: SensorConfig = defaultSensorConfig("/var/lib/heimdal", "/var/lib/heimdal/heimdal.db");
 
 // ---- valid values, per field ----
 const path = fc.stringMatching(/^\/[a-z0-9_./-]{1,40}$/);

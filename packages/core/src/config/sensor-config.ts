@@ -222,6 +222,42 @@ const LAYER = section({
   storage: section({ flushInterval: seconds(1, 3600) }),
 });
 
+/** The sensor's defaults: its state in `stateDir`, its database at `db`. */
+export function defaultSensorConfig(stateDir: string, db: string): SensorConfig {
+  return {
+    interface: null,
+    filter: "",
+    db,
+    stateDir,
+    edition: "hardware",
+    activeScan: false,
+    blocking: false,
+    sensitivity: [],
+    offlineAfter: 300,
+    server: {
+      host: "127.0.0.1",
+      port: 8080,
+      static: null,
+      tls: null,
+      secureCookies: false,
+      localhostNoLogin: false,
+      adminPasswordFile: null,
+    },
+    interception: {
+      enabled: false,
+      targets: null,
+      exclude: [],
+      refresh: 10,
+      probeInterval: 5,
+      dnsServer: null,
+      maxSubnet: 1024,
+      discover: 3,
+    },
+    retention: { baselineDays: 30 },
+    storage: { flushInterval: 10 },
+  };
+}
+
 /**
  * Validates one layer of configuration (a parsed JSON document); throws ConfigError naming
  * the first bad or unknown field.

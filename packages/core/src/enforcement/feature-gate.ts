@@ -16,6 +16,12 @@ export function blockingAllowed(edition: ProductEdition): boolean {
   return edition !== "desktop-free";
 }
 
+/** Why an edition may not block, in the words the dashboard shows; undefined when it may. */
+export function blockingRefusal(edition: ProductEdition): string | undefined {
+  if (blockingAllowed(edition)) return undefined;
+  return `The ${edition} edition shows devices and alerts but never blocks: blocking needs Pro, Enterprise or the hardware sensor`;
+}
+
 /** Parses an edition name; throws naming the field and the accepted values. */
 export function parseProductEdition(text: string, field = "edition"): ProductEdition {
   if ((PRODUCT_EDITIONS as readonly string[]).includes(text)) return text as ProductEdition;

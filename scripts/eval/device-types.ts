@@ -59,6 +59,10 @@ export interface LabelledDevice {
  *   MAC), so what can be seen is the hub: sensor_hub, like the hubs themselves;
  * - WeMoLink is Belkin's bridge for Zigbee bulbs: sensor_hub, like the Hue bridge and Lightify;
  * - EdnetGateway (ednet.living) is a 433/868 MHz gateway for ednet plugs: sensor_hub;
+ * - HomeMaticPlug: a Homematic IP plug (HmIP-PS) is an 868 MHz radio device taught in to the
+ *   Homematic IP access point, the system's only IP device (eQ-3's manuals); the folder's MAC
+ *   is eQ-3's and its traffic (ARP and one cloud session on TCP 9292) is the access point's.
+ *   Like D-LinkDoorSensor and HueSwitch, what can be seen is the hub: sensor_hub;
  * - iKettle2 and SmarterCoffee (Smarter) are kitchen appliances: appliance;
  * - Aria (Fitbit) and Withings are Wi-Fi scales: wearable_scale.
  */
@@ -79,7 +83,7 @@ export const IOT_SENTINEL_TYPES: Readonly<Record<string, DeviceType>> = {
   EdnetCam1: "camera",
   EdnetCam2: "camera",
   EdnetGateway: "sensor_hub",
-  HomeMaticPlug: "plug_switch_bulb",
+  HomeMaticPlug: "sensor_hub",
   HueBridge: "sensor_hub",
   HueSwitch: "sensor_hub",
   Lightify: "sensor_hub",
@@ -116,9 +120,53 @@ const MANUF: Readonly<Record<string, string>> = {
   "d8:30:62": "Apple, Inc.",
   "4c:6a:f6": "HMD Global Oy",
   "78:f8:82": "LG Electronics (Mobile Communications)",
+  "2c:f4:32": "Espressif Inc.",
+  "cc:50:e3": "Espressif Inc.",
+  "dc:4f:22": "Espressif Inc.",
+  "ec:fa:bc": "Espressif Inc.",
+  "38:1f:8d": "Tuya Smart Inc.",
+  "68:57:2d": "Tuya Smart Inc.",
+  "14:c1:4e": "Google, Inc.",
+  "20:df:b9": "Google, Inc.",
+  "38:8b:59": "Google, Inc.",
+  "7c:2e:bd": "Google, Inc.",
+  "a4:77:33": "Google, Inc.",
+  "d8:8c:79": "Google, Inc.",
+  "e4:f0:42": "Google, Inc.",
+  "00:0c:29": "VMware, Inc.",
 };
 
-const NDPI_DEVICES: readonly Omit<LabelledDevice, "vendor">[] = [
+/** The thirteen Tuya-based plugs and bulbs of ndpi/tuya_lp.pcap (the data README), by MAC. */
+const TUYA_LP_MACS = [
+  "2c:f4:32:14:2b:ea",
+  "2c:f4:32:67:d7:a7",
+  "38:1f:8d:2f:50:4f",
+  "38:1f:8d:44:aa:d0",
+  "38:1f:8d:45:1e:b5",
+  "68:57:2d:6a:57:e7",
+  "68:57:2d:6a:87:5f",
+  "cc:50:e3:7c:6f:79",
+  "cc:50:e3:7d:88:34",
+  "cc:50:e3:7d:8b:f0",
+  "cc:50:e3:7d:bd:3f",
+  "dc:4f:22:bd:40:a1",
+  "ec:fa:bc:af:83:41",
+];
+
+/** The eight Google speakers of ndpi/tplink_shp.pcap (the data README), by MAC. */
+const TPLINK_SHP_SPEAKER_MACS = [
+  "14:c1:4e:8a:dc:ca",
+  "20:df:b9:4e:90:97",
+  "20:df:b9:b4:ba:b1",
+  "38:8b:59:23:16:54",
+  "7c:2e:bd:2f:7a:b4",
+  "a4:77:33:cf:eb:c1",
+  "d8:8c:79:1e:cf:7c",
+  "e4:f0:42:5d:dd:3a",
+];
+
+/** The devices of the other labelled captures (the data README names them). */
+const OTHER_CAPTURE_DEVICES: readonly Omit<LabelledDevice, "vendor">[] = [
   { dataset: "ndpi", device: "Lucas-iPhone", files: ["ndpi/iphone.pcap"], mac: "c4:61:8b:35:82:a9", type: "phone" },
   { dataset: "ndpi", device: "Lucas-iMac", files: ["ndpi/iphone.pcap"], mac: "d8:30:62:56:00:1c", type: "computer" },
   {
@@ -134,6 +182,27 @@ const NDPI_DEVICES: readonly Omit<LabelledDevice, "vendor">[] = [
     files: ["ndpi/alexa-app.pcapng"],
     mac: "78:f8:82:d3:fb:c2",
     type: "phone",
+  },
+  ...TUYA_LP_MACS.map((mac) => ({
+    dataset: "ndpi",
+    device: `tuya ${mac}`,
+    files: ["ndpi/tuya_lp.pcap"],
+    mac,
+    type: "plug_switch_bulb" as const,
+  })),
+  ...TPLINK_SHP_SPEAKER_MACS.map((mac) => ({
+    dataset: "ndpi",
+    device: `google speaker ${mac}`,
+    files: ["ndpi/tplink_shp.pcap"],
+    mac,
+    type: "speaker" as const,
+  })),
+  {
+    dataset: "chrissanders",
+    device: "ubuntu2",
+    files: ["chrissanders/dhcp_nolease_initialization.pcapng"],
+    mac: "00:0c:29:59:fd:21",
+    type: "computer",
   },
 ];
 
@@ -170,7 +239,7 @@ export async function labelledDevices(dataRoot = DATA_ROOT): Promise<LabelledDev
       vendor: MANUF[mac.slice(0, 8)] ?? null,
     });
   }
-  for (const d of NDPI_DEVICES) devices.push({ ...d, vendor: MANUF[d.mac.slice(0, 8)] ?? null });
+  for (const d of OTHER_CAPTURE_DEVICES) devices.push({ ...d, vendor: MANUF[d.mac.slice(0, 8)] ?? null });
   return devices;
 }
 
@@ -653,6 +722,9 @@ export interface DatasetScore {
   vendorAccuracy: number;
 }
 
+/** The score over every labelled device together, listed after the datasets'. */
+export const ALL_DATASETS = "all labelled devices";
+
 export interface Evaluation {
   evidence: EvidenceName | "custom";
   rulesVersion: string;
@@ -721,8 +793,8 @@ export async function evaluate(options: EvaluateOptions = {}): Promise<Evaluatio
     } satisfies EvaluationRow;
   });
   const datasets = [...new Set(rows.map((r) => r.dataset))];
-  const scores = datasets.map((dataset) => {
-    const mine = rows.filter((r) => r.dataset === dataset);
+  const scores = [...datasets, ALL_DATASETS].map((dataset) => {
+    const mine = dataset === ALL_DATASETS ? rows : rows.filter((r) => r.dataset === dataset);
     const withVendor = mine.filter((r) => r.vendorCorrect !== null);
     const typeCorrect = mine.filter((r) => r.typeCorrect).length;
     const vendorCorrect = withVendor.filter((r) => r.vendorCorrect === true).length;

@@ -8,7 +8,8 @@
  *                             gateway can only be known from the sensor's routing table)
  *   sensor        10.77.0.2   default route via the router; runs the CLI
  *   mdns-device   10.77.0.20  a speaker: mDNS responder for kitchen-speaker.local, SSDP
- *   silent-1, -2  10.77.0.30, .31  say nothing; their kernels answer ARP
+ *   silent-1, -2  10.77.0.30, .31  say nothing; their kernels answer ARP. silent-1 is a camera
+ *                             that waits to be asked: it listens on RTSP (TCP 554)
  *   dhcp-device   (DHCP)      busybox udhcpc sending hostname garden-cam
  *
  * Needs root, dnsmasq and busybox (bash scripts/system-packages.sh), and the built CLI
@@ -50,7 +51,7 @@ const STATIONS = {
   router: { tag: "rt", mac: "00:24:b2:77:00:01", ip: `${SUBNET}.1` },
   sensor: { tag: "se", mac: "dc:a6:32:77:00:02", ip: `${SUBNET}.2` },
   mdns: { tag: "md", mac: "00:1a:11:77:00:20", ip: `${SUBNET}.20` },
-  silent1: { tag: "s1", mac: "00:17:88:77:00:30", ip: `${SUBNET}.30` },
+  silent1: { tag: "s1", mac: "3c:49:37:77:00:30", ip: `${SUBNET}.30` },
   silent2: { tag: "s2", mac: "50:c7:bf:77:00:31", ip: `${SUBNET}.31` },
   dhcp: { tag: "dh", mac: "ec:71:db:77:00:64" },
 } satisfies Record<string, Station>;
@@ -62,7 +63,9 @@ interface DeviceJson {
   ips: string[];
   hostname: string | null;
   hostnames: { name: string; source: string }[];
-  fingerprint: { mdnsServices: string[]; ssdpServers: string[] };
+  fingerprint: { mdnsServices: string[]; ssdpServers: string[]; serverPorts: string[] };
+  type: string;
+  typeEvidence: string[];
   role: string;
   online: boolean;
   firstSeen: string;
@@ -77,6 +80,7 @@ interface EventJson {
 interface ReportJson {
   devices: DeviceJson[];
   events: EventJson[];
+  alerts: { type: string; deviceId: string }[];
 }
 
 async function run(file: string, args: readonly string[], timeoutMs = 30_000): Promise<string> {
@@ -204,6 +208,22 @@ function jsonLines(child: ChildProcess) {
   };
 }
 
+/** Waits until a child prints a line equal to `text`. */
+function jsonLinesOrText(child: ChildProcess, text: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolveWait, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for "${text}"; saw ${seen}`)), timeoutMs);
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      seen += chunk;
+      if (seen.split("\n").includes(text)) {
+        clearTimeout(timer);
+        resolveWait();
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`exited with ${code} before "${text}"; saw ${seen}`)));
+  });
+}
+
 /** Runs the built CLI in the sensor's namespace; resolves with the report when it exits. */
 function analyzeInSensor(lab: HomeLab, durationSeconds: number, extra: string[]) {
   const startedMs = Date.now();
@@ -313,6 +333,12 @@ describe.skipIf(unavailable)(
       ]);
       speaker = jsonLines(speakerProcess);
       await speaker.waitFor((e) => e.event === "ready", 10_000, "the mDNS responder");
+      // The quiet camera: an RTSP port that accepts and closes, and nothing sent on its own.
+      const rtsp = lab.spawn("silent1", process.execPath, [
+        "-e",
+        `require("node:net").createServer((s) => s.destroy()).listen(554, "${STATIONS.silent1.ip}", () => console.log("ready"))`,
+      ]);
+      await jsonLinesOrText(rtsp, "ready", 10_000);
       // The sensor has talked to its gateway, as any host has: the neighbour table knows its MAC.
       await lab.exec("sensor", "ping", ["-c", "1", "-W", "2", STATIONS.router.ip]);
       await new Promise((r) => setTimeout(r, 3000)); // let the start-up announcements pass
@@ -429,6 +455,17 @@ describe.skipIf(unavailable)(
         const offline = report.events.filter((e) => e.type === "device_offline" && e.deviceId === device.id);
         expect({ name, online: device.online, offline: offline.length }).toEqual({ name, online: true, offline: 0 });
       }
+
+      // The service probe: the camera never spoke, but it answered the SYN to its RTSP port, so
+      // it is a camera; the other silent station answered every SYN with a reset: no services.
+      const camera554 = deviceOf(report, "silent1")!;
+      expect(camera554.fingerprint.serverPorts).toEqual(["tcp/554"]);
+      expect(camera554.type).toBe("camera");
+      expect(camera554.typeEvidence.join(" ")).toContain("port-rtsp");
+      expect(deviceOf(report, "silent2")?.fingerprint.serverPorts).toEqual([]);
+      // The sensor's own probes are not a port scan to its detectors.
+      const sensorId = report.devices.find((d) => d.role === "sensor")?.id;
+      expect(report.alerts.filter((a) => a.deviceId === sensorId)).toEqual([]);
 
       // The router is the gateway: known only from the sensor's routing and neighbour tables.
       expect(deviceOf(report, "router")?.role).toBe("gateway");

@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import {
   ActiveScanner,
   type AnalysisReport,
+  type DeviceMap,
   defaultDetectors,
   type EnforcementRequester,
   NetworkDetectionError,
@@ -66,7 +67,7 @@ export async function analyzeLive(options: LiveAnalysisOptions): Promise<Analysi
     }
   }, 1000);
   try {
-    if (network) scan = startScan(network);
+    if (network) scan = startScan(network, pipeline.deviceMap);
     for await (const batch of provider.batches()) pipeline.processBatch(batch);
   } finally {
     clearTimeout(stop);
@@ -112,20 +113,36 @@ export function networkForScan(name: string): NetworkInfo {
   return network;
 }
 
-/** Sends through libpcap on the capture interface; the answers come back through the capture. */
-export function startScan(network: NetworkInfo): { scanner: ActiveScanner; injector: LibpcapInjector } {
+/**
+ * Sends through libpcap on the capture interface; the answers come back through the capture.
+ * Each round also asks the stations the device map holds for the TCP ports its rules read.
+ */
+export function startScan(
+  network: NetworkInfo,
+  deviceMap: DeviceMap,
+): { scanner: ActiveScanner; injector: LibpcapInjector } {
   const injector = new LibpcapInjector(network.interfaceName);
   injector.open(); // a missing capability shows here, before the first round
-  const scanner = new ActiveScanner({
-    network,
-    injector,
-    clock: {
-      now: () => performance.now(),
-      setTimeout: (callback, ms) => setTimeout(callback, ms),
-      clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  const knownHosts = () =>
+    deviceMap.onlineHosts().flatMap(({ mac, ip }) => {
+      const address = parseIpv4(ip);
+      return address === undefined ? [] : [{ mac, ip: address }];
+    });
+  const scanner = new ActiveScanner(
+    {
+      network,
+      knownHosts,
+      injector,
+      clock: {
+        now: () => performance.now(),
+        setTimeout: (callback, ms) => setTimeout(callback, ms),
+        clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+      },
+      onError: (error) =>
+        process.stderr.write(`heimdal: active scan on "${network.interfaceName}": ${error.message}\n`),
     },
-    onError: (error) => process.stderr.write(`heimdal: active scan on "${network.interfaceName}": ${error.message}\n`),
-  });
+    { servicePorts: deviceMap.servicePorts() },
+  );
   try {
     scanner.start();
   } catch (error) {

@@ -12,7 +12,8 @@ Commands:
                      packets, devices and flows. --learn files are read first to learn from.
   analyze --interface IFACE --duration SECONDS [--filter BPF] [--active-scan] [--format json|text]
                      The same on live traffic for a while (needs CAP_NET_RAW); --active-scan
-                     also sweeps the local subnet with ARP and asks mDNS and SSDP.
+                     also sweeps the local subnet with ARP, asks mDNS and SSDP, and asks
+                     each station found for the TCP ports the type rules read.
   alerts <list|ack|expected> --db FILE …
                      Stored alerts; acknowledge one, or mark it "this was me / expected".
   baseline <export|import|versions|rollback> --db FILE …

@@ -45,7 +45,9 @@ packet pipeline and prints what it found. JSON output is a stable contract (docs
   --offline-after S   seconds of silence before a device is offline (default 300)
   --active-scan       with --interface: also ask who is there (an ARP request to every
                       address of the interface's IPv4 subnet, at most /22, 50 per second; an
-                      mDNS service query; an SSDP M-SEARCH), at the start and every 30 minutes;
+                      mDNS service query; an SSDP M-SEARCH), at the start and every 30 minutes,
+                      then asks each station found, once a day, for the TCP ports the type
+                      rules read (one SYN each: RTSP, JetDirect, vendors' LAN APIs);
                       marks the default route's gateway (see docs/cli.md)`;
 
 export async function runAnalyze(argv: string[]): Promise<number> {

@@ -27,7 +27,8 @@ capture's counters. Needs CAP_NET_RAW and CAP_NET_ADMIN (deploy/systemd/heimdal.
   --tls-cert F --tls-key F serve HTTPS
   --secure-cookies         Secure cookies on plain HTTP (TLS ends at a proxy in front)
   --localhost-no-login     clients on this machine need no password (desktop use)
-  --active-scan            also ask who is there (ARP sweep, mDNS, SSDP; docs/cli.md)
+  --active-scan            also ask who is there (ARP sweep, mDNS, SSDP, service ports;
+                           docs/cli.md)
   --intercept              ARP interception: stand between the devices and the gateway
                            (docs/interception.md)
   --blocking               let the API block devices and destinations (nftables)

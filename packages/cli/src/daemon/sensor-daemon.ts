@@ -146,7 +146,7 @@ export class SensorDaemon {
       await this.#add({
         name: "active-scan",
         start: async () => {
-          const scan = startScan(network);
+          const scan = startScan(network, pipeline.deviceMap);
           this.#scan = scan;
           return {
             stop: () => {

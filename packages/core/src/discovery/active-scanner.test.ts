@@ -13,8 +13,10 @@ import {
   ActiveScanner,
   type ActiveScannerOptions,
   arpRequestFrame,
+  type KnownHost,
   mdnsServicesQueryFrame,
   planSweep,
+  serviceProbeFrame,
   ssdpSearchFrame,
   sweepTargets,
 } from "./active-scanner.js";
@@ -35,7 +37,12 @@ interface Sent {
   frame: Uint8Array;
 }
 
-function scannerOn(network: NetworkInfo, options: ActiveScannerOptions = {}, clock = new FakeClock()) {
+function scannerOn(
+  network: NetworkInfo,
+  options: ActiveScannerOptions = {},
+  clock = new FakeClock(),
+  knownHosts?: () => readonly KnownHost[],
+) {
   const sent: Sent[] = [];
   const errors: Error[] = [];
   const scanner = new ActiveScanner(
@@ -44,6 +51,7 @@ function scannerOn(network: NetworkInfo, options: ActiveScannerOptions = {}, clo
       clock,
       injector: { inject: (frame) => sent.push({ at: clock.now(), frame: frame.slice() }) },
       onError: (error) => errors.push(error),
+      ...(knownHosts ? { knownHosts } : {}),
     },
     options,
   );
@@ -237,7 +245,7 @@ describe("ActiveScanner", () => {
     const gaps = sent.slice(1).map((s, i) => s.at - sent[i]!.at);
     expect(new Set(gaps)).toEqual(new Set([20]));
     expect(sent.at(-1)!.at).toBe(254 * 20); // 255 frames, 20 ms apart: 5.08 s for a /24
-    expect(scanner.health()).toEqual({ running: true, rounds: 1, framesSent: 255, lastError: null });
+    expect(scanner.health()).toEqual({ running: true, rounds: 1, framesSent: 255, hostsProbed: 0, lastError: null });
     scanner.stop();
   });
 
@@ -358,6 +366,124 @@ describe("ActiveScanner", () => {
     expect(scanner.health()).toMatchObject({ rounds: 2, framesSent: 2 + 255 });
     expect(errors).toHaveLength(1);
     scanner.stop();
+  });
+
+  describe("service probe", () => {
+    const camera: KnownHost = { mac: 0x3c49370317db, ip: ip("192.168.1.40") };
+    const printer: KnownHost = { mac: 0x0018fe6cbcf7, ip: ip("192.168.1.41") };
+    const quiet = { mdnsQuery: false, ssdpSearch: false };
+    /** The SYNs among the frames, as "address:port". */
+    const syns = (sent: readonly Sent[]) =>
+      sent
+        .map((s) => decode(s.frame))
+        .filter((p) => p.protocol === 6)
+        .map((p) => `${formatIpv4(p.dstAddress[3]!)}:${p.dstPort}`);
+
+    it("a probe is a TCP SYN from our MAC and address to the station's MAC, address and port", () => {
+      const frame = serviceProbeFrame(0x001b213a4f10, ip("192.168.1.23"), camera.mac, camera.ip, 61_001, 554, 1234);
+      const p = decode(frame);
+      expect(p).toMatchObject({
+        srcMac: 0x001b213a4f10,
+        dstMac: camera.mac,
+        protocol: 6,
+        srcPort: 61_001,
+        dstPort: 554,
+        tcpFlags: 0x02,
+        tcpSeq: 1234,
+      });
+      expect(formatIpv4(p.srcAddress[3]!)).toBe("192.168.1.23");
+      expect(formatIpv4(p.dstAddress[3]!)).toBe("192.168.1.40");
+      // Valid checksums, or the station's kernel drops the SYN without a word.
+      expect(internetChecksum(frame.subarray(14, 34))).toBe(0);
+    });
+
+    it("after the sweep, asks every station found for every port, once a day by default", () => {
+      const { scanner, clock, sent } = scannerOn(HOME, { ...quiet, servicePorts: [554, 9100] }, undefined, () => [
+        camera,
+        printer,
+      ]);
+      scanner.start();
+      clock.advance(10 * SECOND);
+      expect(sent.slice(0, 253).every((s) => decode(s.frame).isArp)).toBe(true); // the sweep first
+      expect(syns(sent)).toEqual(["192.168.1.40:554", "192.168.1.40:9100", "192.168.1.41:554", "192.168.1.41:9100"]);
+      expect(scanner.health()).toMatchObject({ framesSent: 253 + 4, hostsProbed: 2 });
+      // The next round (30 min later) sweeps again but does not ask the same stations again.
+      sent.length = 0;
+      clock.advance(30 * 60 * SECOND);
+      expect(arpTargets(sent)).toHaveLength(253);
+      expect(syns(sent)).toEqual([]);
+      // A day after the first probe, they are asked again.
+      sent.length = 0;
+      clock.advance(24 * 60 * 60 * SECOND);
+      expect(syns(sent)).toHaveLength(4);
+      scanner.stop();
+    });
+
+    it("asks the stations known when the sweep ends, so that those the sweep found are among them", () => {
+      let hosts: KnownHost[] = [];
+      const { scanner, clock, sent } = scannerOn(HOME, { ...quiet, servicePorts: [554] }, undefined, () => hosts);
+      scanner.start();
+      clock.advance(2 * SECOND); // mid-sweep: the camera answers
+      hosts = [camera];
+      clock.advance(8 * SECOND);
+      expect(syns(sent)).toEqual(["192.168.1.40:554"]);
+      scanner.stop();
+    });
+
+    it("never asks outside the subnet, the network or broadcast address, or itself", () => {
+      const outside: KnownHost[] = [
+        { mac: 0x020000000001, ip: ip("10.0.0.5") },
+        { mac: 0x020000000002, ip: ip("192.168.1.0") },
+        { mac: 0x020000000003, ip: ip("192.168.1.255") },
+        { mac: 0x020000000004, ip: ip(HOME.ipv4.address) },
+        { mac: 0x001b213a4f10, ip: ip("192.168.1.99") }, // our own MAC under another address
+      ];
+      const { scanner, clock, sent } = scannerOn(HOME, { ...quiet, servicePorts: [554] }, undefined, () => outside);
+      scanner.start();
+      clock.advance(10 * SECOND);
+      expect(syns(sent)).toEqual([]);
+      scanner.stop();
+    });
+
+    it("property: SYNs go only to subnet stations, each port once per station per interval, paced like the sweep", () => {
+      fc.assert(
+        fc.property(
+          fc.uniqueArray(fc.integer({ min: 0, max: 300 }), { maxLength: 40 }),
+          fc.uniqueArray(fc.integer({ min: 1, max: 65_535 }), { minLength: 1, maxLength: 6 }),
+          (lastOctets, ports) => {
+            const hosts = lastOctets.map((o, i) => ({ mac: 0x0a0000000000 + i, ip: ip("192.168.1.0") + o }));
+            const { scanner, clock, sent } = scannerOn(
+              HOME,
+              { ...quiet, servicePorts: ports, packetsPerSecond: 200 },
+              undefined,
+              () => hosts,
+            );
+            scanner.start();
+            clock.advance(60 * SECOND);
+            scanner.stop();
+            const asked = syns(sent);
+            const eligible = hosts.filter((h) => h.ip > ip("192.168.1.0") && h.ip < ip("192.168.1.255"));
+            const expected = eligible
+              .filter((h) => h.ip !== ip(HOME.ipv4.address))
+              .flatMap((h) => ports.map((port) => `${formatIpv4(h.ip)}:${port}`));
+            expect(asked).toEqual(expected);
+            const gaps = sent.slice(1).map((s, i) => s.at - sent[i]!.at);
+            expect(gaps.every((g) => g >= 5)).toBe(true);
+          },
+        ),
+        { numRuns: 50 },
+      );
+    });
+
+    it("rejects ports that are not TCP ports and a probe interval that is not positive", () => {
+      expect(() => scannerOn(HOME, { servicePorts: [554, 0] }).scanner.start()).toThrow(
+        "Active scan servicePorts must be TCP ports from 1 to 65535, got 0",
+      );
+      expect(() => scannerOn(HOME, { servicePorts: [70_000] }).scanner.start()).toThrow("got 70000");
+      expect(() => scannerOn(HOME, { serviceProbeIntervalSeconds: -1 }).scanner.start()).toThrow(
+        "Active scan serviceProbeIntervalSeconds must be a positive number, got -1",
+      );
+    });
   });
 
   it("rejects a rate or an interval that is not a positive number", () => {

@@ -6,6 +6,11 @@
  * from any other packet. Silent devices (a camera that only streams when asked, a plug that
  * keeps quiet between reports) answer ARP because their kernel must.
  *
+ * When given service ports, a round then asks each station found what it serves: one TCP SYN
+ * per port (a half-open probe, as nmap -sS; the sensor's kernel resets the connection when the
+ * SYN+ACK comes back). A camera that answers on RTSP or a printer on 9100 says what it is even
+ * when it never speaks first; the SYN+ACK is what the device map records as a server port.
+ *
  * Pure core: frames go out through an injected FrameInjector and time comes from an injected
  * clock, so tests drive it with fake time and the platform layer supplies libpcap.
  */
@@ -18,6 +23,7 @@ import {
   ipv4MulticastMac,
   ipv4Packet,
   ssdpSearchPayload,
+  tcpSegment,
   udpDatagram,
 } from "../simulate/frame-builder.js";
 import type { NetworkInfo } from "./network-info.js";
@@ -54,12 +60,30 @@ export interface ActiveScannerOptions {
   mdnsQuery?: boolean;
   /** Send the SSDP M-SEARCH (default true). */
   ssdpSearch?: boolean;
+  /**
+   * TCP ports to ask every station found, one SYN each, after the sweep (default none: no
+   * service probe). The ports the type rules read as server ports (RuleClassifier.probePorts).
+   */
+  servicePorts?: readonly number[];
+  /** Seconds before the same station (by MAC) is asked for its services again (default 86400). */
+  serviceProbeIntervalSeconds?: number;
+}
+
+/** A station to ask for its services: its MAC and IPv4 address, as numbers. */
+export interface KnownHost {
+  mac: number;
+  ip: number;
 }
 
 export interface ActiveScannerComponents {
   network: NetworkInfo;
   injector: FrameInjector;
   clock: ScanClock;
+  /**
+   * The stations online now (the device map's), asked once per round after the sweep, so that
+   * the sweep's answers are among them. Without it there is no service probe.
+   */
+  knownHosts?: () => readonly KnownHost[];
   /** Told when a frame cannot be sent; that round stops there and the next one runs on schedule. */
   onError?: (error: Error) => void;
 }
@@ -69,6 +93,8 @@ export interface ActiveScannerHealth {
   /** Rounds started. */
   rounds: number;
   framesSent: number;
+  /** Stations asked for their services (each counted once per probe). */
+  hostsProbed: number;
   /** The last send failure, or null. */
   lastError: string | null;
 }
@@ -77,6 +103,7 @@ export const ACTIVE_SCAN_DEFAULTS = {
   intervalSeconds: 1800,
   packetsPerSecond: 50,
   maxSubnetSize: 1024,
+  serviceProbeIntervalSeconds: 86_400,
 } as const;
 
 const MAX_PACKETS_PER_SECOND = 1000;
@@ -90,6 +117,16 @@ const ETHERTYPE_ARP = 0x0806;
 const UDP = 17;
 const DNS_PTR = 12;
 const SERVICES_META_QUERY = "_services._dns-sd._udp.local"; // RFC 6763 §9
+const TCP = 6;
+const TCP_SYN = 0x02;
+/**
+ * Source ports of service probes: above Linux's ephemeral range (32768-60999), so a probe's
+ * SYN+ACK never meets a real connection of the sensor's and its kernel answers with a reset.
+ */
+const PROBE_SOURCE_PORT_BASE = 61_000;
+const PROBE_SOURCE_PORT_SPAN = 4_000;
+/** Stations asked per round at most: a /22 full of devices still paces out in minutes. */
+const MAX_PROBED_HOSTS_PER_ROUND = 1024;
 
 /** The validated plan of a scanner: who we are and which addresses a sweep asks for. */
 export interface SweepPlan {
@@ -171,6 +208,30 @@ export function ssdpSearchFrame(mac: number, ip: number): Uint8Array {
   return ethernetFrame(ipv4MulticastMac(SSDP_GROUP), mac, ETHERTYPE_IPV4, packet);
 }
 
+/** One service probe: a TCP SYN from us to `port` of the station (its MAC, its address). */
+export function serviceProbeFrame(
+  mac: number,
+  ip: number,
+  targetMac: number,
+  targetIp: number,
+  sourcePort: number,
+  port: number,
+  seq: number,
+): Uint8Array {
+  const segment = tcpSegment(ip, targetIp, { srcPort: sourcePort, dstPort: port, seq, ack: 0, flags: TCP_SYN });
+  return ethernetFrame(targetMac, mac, ETHERTYPE_IPV4, ipv4Packet({ src: ip, dst: targetIp, protocol: TCP }, segment));
+}
+
+/** Checks the ports of a service probe: whole numbers from 1 to 65535. */
+function validServicePorts(ports: readonly number[]): readonly number[] {
+  for (const port of ports) {
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) {
+      throw new RangeError(`Active scan servicePorts must be TCP ports from 1 to 65535, got ${port}`);
+    }
+  }
+  return [...new Set(ports)];
+}
+
 /**
  * Periodic, rate-limited active discovery on one interface. The first round starts at
  * start(), the next ones `intervalSeconds` after the previous round began (never two at
@@ -187,7 +248,11 @@ export class ActiveScanner {
   #nextSendAt = Number.NEGATIVE_INFINITY;
   #rounds = 0;
   #framesSent = 0;
+  #hostsProbed = 0;
   #lastError: string | null = null;
+  #servicePorts: readonly number[] = [];
+  /** When each station (by MAC) was last asked for its services, on the injected clock. */
+  readonly #probedAt = new Map<number, number>();
 
   constructor(
     private readonly components: ActiveScannerComponents,
@@ -204,6 +269,13 @@ export class ActiveScanner {
     if (!(packetsPerSecond > 0) || !Number.isFinite(packetsPerSecond)) {
       throw new RangeError(`Active scan packetsPerSecond must be a positive number, got ${packetsPerSecond}`);
     }
+    const probeEvery = this.#probeIntervalMs();
+    if (!(probeEvery > 0) || !Number.isFinite(probeEvery)) {
+      throw new RangeError(
+        `Active scan serviceProbeIntervalSeconds must be a positive number, got ${this.options.serviceProbeIntervalSeconds}`,
+      );
+    }
+    this.#servicePorts = validServicePorts(this.options.servicePorts ?? []);
     this.#plan = planSweep(this.components.network, this.options.maxSubnetSize ?? ACTIVE_SCAN_DEFAULTS.maxSubnetSize);
     this.#running = true;
     this.#startRound();
@@ -249,6 +321,7 @@ export class ActiveScanner {
       running: this.#running,
       rounds: this.#rounds,
       framesSent: this.#framesSent,
+      hostsProbed: this.#hostsProbed,
       lastError: this.#lastError,
     };
   }
@@ -277,6 +350,38 @@ export class ActiveScanner {
     if (this.options.mdnsQuery ?? true) yield mdnsServicesQueryFrame(plan.mac, plan.address);
     if (this.options.ssdpSearch ?? true) yield ssdpSearchFrame(plan.mac, plan.address);
     for (const target of sweepTargets(plan)) yield arpRequestFrame(plan.mac, plan.address, target);
+    yield* this.#serviceProbeFrames(plan);
+  }
+
+  #probeIntervalMs(): number {
+    return (this.options.serviceProbeIntervalSeconds ?? ACTIVE_SCAN_DEFAULTS.serviceProbeIntervalSeconds) * 1000;
+  }
+
+  /**
+   * SYNs to every service port of each station found inside the subnet and not asked within
+   * the probe interval. Runs when the round reaches it (generators are lazy), so the stations
+   * that answered this round's sweep are known by then.
+   */
+  *#serviceProbeFrames(plan: SweepPlan): Generator<Uint8Array> {
+    const knownHosts = this.components.knownHosts;
+    if (this.#servicePorts.length === 0 || !knownHosts) return;
+    const now = this.components.clock.now();
+    const every = this.#probeIntervalMs();
+    for (const [mac, at] of this.#probedAt) if (now - at >= every) this.#probedAt.delete(mac);
+    const sourcePort = PROBE_SOURCE_PORT_BASE + (this.#rounds % PROBE_SOURCE_PORT_SPAN);
+    let asked = 0;
+    for (const host of knownHosts()) {
+      if (asked >= MAX_PROBED_HOSTS_PER_ROUND) break;
+      if (host.ip <= plan.network || host.ip >= plan.broadcast || host.ip === plan.address) continue;
+      if (host.mac === plan.mac || this.#probedAt.has(host.mac)) continue;
+      this.#probedAt.set(host.mac, now);
+      this.#hostsProbed++;
+      asked++;
+      for (const port of this.#servicePorts) {
+        const seq = (Math.imul(host.ip ^ (port << 16), 2_654_435_761) + this.#rounds) >>> 0;
+        yield serviceProbeFrame(plan.mac, plan.address, host.mac, host.ip, sourcePort, port, seq);
+      }
+    }
   }
 
   #sendNext(): void {

@@ -19,6 +19,8 @@ export interface DeviceClassification {
 /** Decides a device's type, model and OS from its evidence; rules are data, see device-type-rules.json. */
 export interface DeviceClassifier {
   classify(input: ClassificationInput): DeviceClassification;
+  /** TCP ports whose answer is evidence to this classifier: what an active service probe asks. */
+  probePorts?(): number[];
 }
 
 export const UNKNOWN_TYPE: Inference<DeviceType> = { value: "unknown", confidence: 0, evidence: [] };

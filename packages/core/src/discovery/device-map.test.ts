@@ -418,6 +418,31 @@ describe("device map", () => {
   });
 });
 
+describe("onlineHosts", () => {
+  it("lists online stations with their newest IPv4 address, settling ones too, never the sensor", () => {
+    const map = new DeviceMap({
+      classifier: testClassifier,
+      vendors,
+      offlineAfterSeconds: 60,
+      sensorMacs: [0x3c4937000003],
+    });
+    const camera = map.sawPacket(0x3c4937000001, T0, 60);
+    map.addAddress(camera, "192.168.1.40", T0 / 1000);
+    map.addAddress(camera, "192.168.1.41", T0 / 1000 + 5000);
+    map.addAddress(camera, "fe80::1", T0 / 1000 + 9000); // IPv6 is not asked
+    const gone = map.sawPacket(0x3c4937000002, T0, 60);
+    map.addAddress(gone, "192.168.1.42", T0 / 1000);
+    const sensor = map.sawPacket(0x3c4937000003, T0, 60);
+    map.addAddress(sensor, "192.168.1.2", T0 / 1000);
+    // Still settling (not announced yet), but already asked: the sweep that found them is running.
+    expect(map.onlineHosts().map((h) => h.ip)).toEqual(["192.168.1.41", "192.168.1.42"]);
+    map.tick(T0 + 30 * SECOND); // announced
+    map.sawPacket(0x3c4937000001, T0 + 200 * SECOND, 60);
+    map.tick(T0 + 200 * SECOND); // the second station has been silent for 200 s: offline
+    expect(map.onlineHosts()).toEqual([{ mac: 0x3c4937000001, ip: "192.168.1.41" }]);
+  });
+});
+
 describe("addressesToReprobe", () => {
   it("lists online devices silent for more than half their timeout, by their newest IPv4 address", () => {
     const map = new DeviceMap({ classifier: testClassifier, vendors, offlineAfterSeconds: 60 });

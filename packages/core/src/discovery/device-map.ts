@@ -309,6 +309,26 @@ export class DeviceMap {
     return addresses;
   }
 
+  /** The TCP ports worth asking each station (the classifier's probePorts), none if it has none. */
+  servicePorts(): number[] {
+    return this.options.classifier.probePorts?.() ?? [];
+  }
+
+  /**
+   * Stations online now, each with its MAC and newest IPv4 address: what an active service
+   * probe asks. Not the sensor; those still settling are included, so that a station that
+   * answered this round's sweep is asked in the same round.
+   */
+  onlineHosts(): { mac: number; ip: string }[] {
+    const hosts: { mac: number; ip: string }[] = [];
+    for (const state of this.states) {
+      if (!state.online || state.role === "sensor") continue;
+      const newest = latest([...state.addresses.values()].filter((a) => a.ip.includes(".")));
+      if (newest) hosts.push({ mac: state.mac, ip: newest.ip });
+    }
+    return hosts;
+  }
+
   /** Announces everything still settling (end of a replay). */
   flush(nowUs: number): void {
     // Evidence still waiting for its next reclassification is folded in now.

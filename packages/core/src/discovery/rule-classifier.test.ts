@@ -361,6 +361,28 @@ describe("RuleClassifier matching and scoring", () => {
     expect(c.classify(device({ serverPorts: ["tcp/99999", "udp/999", "tcp/9998"] })).type.value).toBe("unknown");
   });
 
+  it("lists the TCP server ports its rules read, once each and ascending, for the service probe", () => {
+    const c = custom(
+      rule({ id: "kasa", type: "plug_switch_bulb", match: { serverPort: ["tcp/9999", "UDP/9999"] } }),
+      rule({ id: "rtsp", type: "camera", match: { serverPort: "TCP/554" } }),
+      rule({ id: "edimax", type: "plug_switch_bulb", match: { vendor: "^Edimax", serverPort: "tcp/9999" } }),
+      rule({ id: "lifx", type: "plug_switch_bulb", match: { serverPort: "udp/56700" } }),
+    );
+    expect(c.probePorts()).toEqual([554, 9999]);
+    // The shipped rules: RTSP, JetDirect and the vendors' LAN APIs among them, nothing over UDP.
+    expect(classifier.probePorts()).toEqual(expect.arrayContaining([554, 1400, 8060, 9100, 9999, 62910]));
+    expect(classifier.probePorts()).not.toContain(56700);
+  });
+
+  it("reads what a service probe finds: a quiet camera, printer or iPhone, an iPad by its name", () => {
+    const typeOf = (evidence: Parameters<typeof device>[0]) => classifier.classify(device(evidence)).type.value;
+    expect(typeOf({ serverPorts: ["tcp/554"] })).toBe("camera");
+    expect(typeOf({ serverPorts: ["tcp/9100", "tcp/631"] })).toBe("printer");
+    const iphone = classifier.classify(device({ serverPorts: ["tcp/62078"] }));
+    expect([iphone.type.value, iphone.os?.value]).toEqual(["phone", "iOS"]);
+    expect(typeOf({ serverPorts: ["tcp/62078"], hostnames: ["Annas-iPad"] })).toBe("tablet");
+  });
+
   it("computes confidence as (1 - e^-best) x best/total", () => {
     expect(confidenceOf(1, 1)).toBe(0.632);
     expect(confidenceOf(2, 2)).toBe(0.865);

@@ -138,6 +138,7 @@ type FieldValues = Record<ConditionField, readonly string[]>;
 export class RuleClassifier implements DeviceClassifier {
   readonly version: string;
   private readonly rules: readonly CompiledRule[];
+  readonly #tcpServerPorts = new Set<number>();
 
   /** Validates and compiles the rules; throws an Error naming the rule id and field at fault. */
   constructor(ruleSet: DeviceTypeRuleSet) {
@@ -155,12 +156,27 @@ export class RuleClassifier implements DeviceClassifier {
       ids.add(rule.id);
       return rule;
     });
+    for (const raw of set.rules as DeviceTypeRule[]) {
+      const ports = raw.match.serverPort;
+      for (const port of Array.isArray(ports) ? ports : ports === undefined ? [] : [ports]) {
+        const tcp = /^tcp\/(\d+)$/i.exec(port)?.[1];
+        if (tcp !== undefined) this.#tcpServerPorts.add(Number(tcp));
+      }
+    }
     for (const rule of this.rules) {
       for (const id of rule.supersedes) {
         if (!ids.has(id))
           throw new Error(`Invalid device-type rule "${rule.id}": supersedes: unknown rule ${show(id)}`);
       }
     }
+  }
+
+  /**
+   * The TCP ports some rule reads as a server port ("tcp/554"), ascending: what an active
+   * service probe asks each device, so that the rules decide what is worth asking.
+   */
+  probePorts(): number[] {
+    return [...this.#tcpServerPorts].sort((a, b) => a - b);
   }
 
   get ruleCount(): number {

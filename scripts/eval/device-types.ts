@@ -321,6 +321,7 @@ export function observationsFromReport(report: AnalysisReport): Map<string, Devi
 
 const TSHARK_FIELDS = [
   "eth.src",
+  "eth.dst",
   "ip.src",
   "ip.dst",
   "ipv6.src",
@@ -412,6 +413,7 @@ const LIST_FIELDS = [
   "netbiosNames",
   "ssdpDeviceTypes",
   "serverPorts",
+  "broadcastPorts",
   "httpServers",
 ] as const satisfies readonly (keyof DeviceFingerprint)[];
 
@@ -546,6 +548,7 @@ function addUdpExchange(e: DeviceEvidence, l: Layers, pending: Set<string>): voi
   const src = l["ip.src"]?.[0] ?? l["ipv6.src"]?.[0];
   const dst = l["ip.dst"]?.[0] ?? l["ipv6.dst"]?.[0];
   if (sport === 0 || dport === 0 || src === undefined || dst === undefined || !isLanAddress(src)) return;
+  if (l["eth.dst"]?.[0] === "ff:ff:ff:ff:ff:ff") e.lists.broadcastPorts.add(`udp/${dport}`);
   if (sport < 49152 && isLanAddress(dst) && pending.has(`${dst}|${dport}|${sport}`)) {
     e.lists.serverPorts.add(`udp/${sport}`);
     return;

@@ -548,6 +548,7 @@ export function emptyFingerprint(): DeviceFingerprint {
     netbiosNames: [],
     ssdpDeviceTypes: [],
     serverPorts: [],
+    broadcastPorts: [],
     httpServers: [],
   };
 }

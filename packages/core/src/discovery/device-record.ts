@@ -75,6 +75,11 @@ export interface DeviceFingerprint {
    * one sent to that port first.
    */
   serverPorts: string[];
+  /**
+   * UDP ports the device sends broadcasts to (Ethernet broadcast), "udp/6667": the discovery
+   * beacons of a platform (Tuya's LAN discovery) name it without anyone asking.
+   */
+  broadcastPorts: string[];
   /** Server headers of HTTP responses the device sent from its LAN address (its own web server). */
   httpServers: string[];
 }

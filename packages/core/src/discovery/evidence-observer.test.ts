@@ -233,8 +233,24 @@ describe("server ports", () => {
       udp(ROUTER, PHONE, 123, 123, new Uint8Array(48)),
     ]);
     expect(device(report, PLUG).fingerprint.serverPorts).toEqual(["udp/9999"]);
+    expect(device(report, PHONE).fingerprint.broadcastPorts).toEqual(["udp/9999"]); // it searched
     expect(device(report, ROUTER).fingerprint.serverPorts).toEqual(["udp/53", "udp/123"]);
     expect(device(report, PHONE).fingerprint.serverPorts).toEqual([]);
+  });
+
+  it("records the UDP ports a device broadcasts to, once each; not multicast, unicast or unaddressed", () => {
+    const report = replay([
+      // Tuya LAN discovery, every few seconds, to both ports.
+      udp(PLUG, 0xffffffff, 49154, 6667, textBytes("beacon")),
+      udp(PLUG, 0xffffffff, 49154, 6667, textBytes("beacon")),
+      udp(PLUG, 0xffffffff, 49155, 6666, textBytes("beacon")),
+      // The phone: SSDP to its multicast group, a unicast datagram, and a DHCP discover from 0.0.0.0.
+      udp(PHONE, 0xeffffffa, 50000, 1900, textBytes("M-SEARCH")),
+      udp(PHONE, ROUTER, 50001, 7000, textBytes("unicast")),
+      udp(PHONE, 0xffffffff, 68, 67, new Uint8Array(300), 0),
+    ]);
+    expect(device(report, PLUG).fingerprint.broadcastPorts).toEqual(["udp/6667", "udp/6666"]);
+    expect(device(report, PHONE).fingerprint.broadcastPorts).toEqual([]);
   });
 
   it("takes no server for a server's first word (DHCP 67 → 68), the internet's answers, or another host's", () => {

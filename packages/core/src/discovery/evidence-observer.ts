@@ -35,6 +35,9 @@ const DNS_SRV = 33;
 const DNS_TXT = 16;
 const DNS_NB = 32;
 const SYN_ACK = TcpFlag.SYN | TcpFlag.ACK;
+const BROADCAST_MAC = 0xffffffffffff;
+/** The protocol code of broadcast ports in servedKeys (0 and 1 are TCP and UDP server ports). */
+const BROADCAST_KEY_PROTOCOL = 2;
 /** IANA's dynamic range starts here (RFC 6335): a reply from below it comes from a service port. */
 const FIRST_DYNAMIC_PORT = 49152;
 /** UDP datagrams remembered as possible requests; the set is cleared when full (a reply follows within ms). */
@@ -72,7 +75,7 @@ export class EvidenceObserver {
   readonly stats: EvidenceObserverStats = { parsed: {}, malformed: {} };
   /** Keys of recent UDP datagrams sent from a LAN address to a non-public one: requests a reply may answer. */
   private readonly pendingUdpRequests = new Set<number>();
-  /** Keys of (MAC, protocol, port) already recorded in serverPorts. */
+  /** Keys of (MAC, protocol, port) already recorded in serverPorts or broadcastPorts. */
   private readonly servedKeys = new Set<number>();
 
   constructor(
@@ -136,6 +139,7 @@ export class EvidenceObserver {
     const src = p.srcAddress;
     const dst = p.dstAddress;
     if (sport === 0 || dport === 0 || !isLocalUnicast(src)) return;
+    if (p.dstMac === BROADCAST_MAC) this.addBroadcastPort(state, p.srcMac, dport);
     const pending = this.pendingUdpRequests;
     const toLanHost = isLocalUnicast(dst);
     // A reply is never also a request, and a request stays until the set is cleared, so every
@@ -155,6 +159,16 @@ export class EvidenceObserver {
       if (pending.size >= MAX_PENDING_UDP_REQUESTS) pending.clear();
       pending.add(exchangeKey(src, sport, dport, toLanHost ? addressFold(dst) : 0));
     }
+  }
+
+  /** A UDP broadcast from the device's LAN address: a discovery beacon names its platform. */
+  private addBroadcastPort(state: DeviceState, mac: number, port: number): void {
+    const key = servedKey(mac, BROADCAST_KEY_PROTOCOL, port);
+    const seen = this.servedKeys;
+    if (seen.has(key)) return;
+    if (seen.size >= MAX_SERVED_KEYS) seen.clear();
+    seen.add(key);
+    this.map.addFingerprintItem(state, "broadcastPorts", `udp/${port}`);
   }
 
   private addServerPort(state: DeviceState, mac: number, protocol: "tcp" | "udp", port: number): void {

@@ -383,6 +383,13 @@ describe("RuleClassifier matching and scoring", () => {
     expect(typeOf({ serverPorts: ["tcp/62078"], hostnames: ["Annas-iPad"] })).toBe("tablet");
   });
 
+  it("reads a platform's discovery broadcast: a Tuya device of an unknown vendor is a plug, not a searcher", () => {
+    const tuya = classifier.classify(device({ broadcastPorts: ["udp/6667"] }));
+    expect([tuya.type.value, tuya.model?.value]).toEqual(["plug_switch_bulb", "Tuya"]);
+    // A speaker broadcasting the Kasa search is not a Kasa plug: only an answer on 9999 says that.
+    expect(classifier.classify(device({ broadcastPorts: ["udp/9999"] })).type.value).toBe("unknown");
+  });
+
   it("computes confidence as (1 - e^-best) x best/total", () => {
     expect(confidenceOf(1, 1)).toBe(0.632);
     expect(confidenceOf(2, 2)).toBe(0.865);

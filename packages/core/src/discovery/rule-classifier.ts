@@ -16,7 +16,8 @@
  *                             "1,3,6,12", not "1,3,60"), ja4 ("t13d1516h2_*")
  *   service type, exact:      mdnsService ("_airplay._tcp"; ".local" and case are ignored)
  *   port, exact:              serverPort ("tcp/10000", "udp/48899": a port the device answered
- *                             on as a server; a vendor's documented LAN API port)
+ *                             on as a server; a vendor's documented LAN API port),
+ *                             broadcastPort ("udp/6667": a port it broadcasts to, unasked)
  *   domain suffix:            dnsName (names the device looked up), tlsServerName (TLS SNI),
  *                             destination (either: a device on DNS-over-HTTPS, or whose lookup
  *                             the sensor missed, still shows the SNI); "fitbit.com" matches
@@ -52,7 +53,7 @@ export const REGEX_FIELDS = [
 ] as const;
 export const PREFIX_FIELDS = ["dhcpParameterList", "ja4"] as const;
 export const SERVICE_FIELDS = ["mdnsService"] as const;
-export const PORT_FIELDS = ["serverPort"] as const;
+export const PORT_FIELDS = ["serverPort", "broadcastPort"] as const;
 export const DOMAIN_FIELDS = ["destination", "tlsServerName", "dnsName"] as const;
 export const CONDITION_FIELDS = [
   ...REGEX_FIELDS,
@@ -372,6 +373,7 @@ function fieldValues(input: ClassificationInput): FieldValues {
     ssdpDeviceType: list(fp.ssdpDeviceTypes),
     httpServer: list(fp.httpServers),
     serverPort: list(fp.serverPorts, (v) => v.toLowerCase()),
+    broadcastPort: list(fp.broadcastPorts, (v) => v.toLowerCase()),
     dhcpParameterList: one(fp.dhcpParameterList).map((v) => v.replace(/\s+/g, "")),
     ja4: list(fp.ja4),
     mdnsService: list(fp.mdnsServices, normalizeService),

@@ -214,6 +214,7 @@ const FINGERPRINT_LABELS: Record<string, string> = {
   netbiosNames: "NetBIOS names",
   httpServers: "HTTP servers",
   serverPorts: "Serves on",
+  broadcastPorts: "Broadcasts to",
   dhcpVendorClass: "DHCP vendor class",
 };
 

@@ -63,7 +63,7 @@ interface DeviceJson {
   ips: string[];
   hostname: string | null;
   hostnames: { name: string; source: string }[];
-  fingerprint: { mdnsServices: string[]; ssdpServers: string[]; serverPorts: string[] };
+  fingerprint: { mdnsServices: string[]; ssdpServers: string[]; serverPorts: string[]; upnpModels: string[] };
   type: string;
   typeEvidence: string[];
   role: string;
@@ -447,6 +447,14 @@ describe.skipIf(unavailable)(
         }),
       );
       expect(speaker.events).toContainEqual({ event: "msearch", from: STATIONS.sensor.ip, port: 1900, st: "ssdp:all" });
+      // Its SSDP answer's LOCATION was followed: the UPnP description names it and its model.
+      expect(speaker.events).toContainEqual({
+        event: "description",
+        from: STATIONS.sensor.ip,
+        url: "/ssdp/device-desc.xml",
+      });
+      expect(speakerDevice.hostnames).toContainEqual({ name: "Kitchen speaker", source: "ssdp" });
+      expect(speakerDevice.fingerprint.upnpModels).toEqual(["Google Inc. Google Home"]);
 
       // Silent devices answer only ARP: asked again before their timeout, they stay online
       // through the whole capture instead of flapping offline between sweeps.

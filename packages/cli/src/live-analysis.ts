@@ -4,6 +4,7 @@ import {
   ActiveScanner,
   type AnalysisReport,
   type DeviceMap,
+  type DeviceState,
   defaultDetectors,
   type EnforcementRequester,
   NetworkDetectionError,
@@ -15,6 +16,7 @@ import {
 } from "@heimdal/core";
 import { detectNetwork, LibpcapCaptureProvider, LibpcapInjector } from "@heimdal/platform";
 import { createPipeline, publicSuffixDomains } from "./pipeline-factory.js";
+import { UpnpDescriptionFetcher } from "./upnp-description-fetcher.js";
 
 export interface LiveAnalysisOptions {
   interface: string;
@@ -40,8 +42,10 @@ export async function analyzeLive(options: LiveAnalysisOptions): Promise<Analysi
   await provider.open();
   const discovery: { sensorMacs: number[]; offlineAfterSeconds?: number } = { sensorMacs: ownMacs(options.interface) };
   if (options.offlineAfterSeconds !== undefined) discovery.offlineAfterSeconds = options.offlineAfterSeconds;
+  const descriptions = network ? new ScanDescriptions(network) : undefined;
   const pipeline = createPipeline({
     discovery,
+    ...(descriptions && { onUpnpLocation: descriptions.onUpnpLocation }),
     ...(options.enforcement && {
       detection: {
         detectors: defaultDetectors({ domains: publicSuffixDomains }),
@@ -49,6 +53,7 @@ export async function analyzeLive(options: LiveAnalysisOptions): Promise<Analysi
       },
     }),
   });
+  descriptions?.attach(pipeline);
   const gateway = network ? new GatewayMarker(pipeline, network) : undefined;
   let scan: { scanner: ActiveScanner; injector: LibpcapInjector } | undefined;
   const stop = setTimeout(() => void provider.close(), options.durationSeconds * 1000);
@@ -74,6 +79,7 @@ export async function analyzeLive(options: LiveAnalysisOptions): Promise<Analysi
     clearInterval(clock);
     scan?.scanner.stop();
     scan?.injector.close();
+    descriptions?.fetcher.stop();
     await provider.close();
   }
   pipeline.advanceTime(Date.now() * 1000);
@@ -111,6 +117,38 @@ export function networkForScan(name: string): NetworkInfo {
   };
   planSweep(network);
   return network;
+}
+
+/**
+ * The active scan's UPnP description fetches: the pipeline tells it of each LOCATION a device
+ * announces (`onUpnpLocation`, given to the pipeline's options), and what a description says
+ * goes to that pipeline's device map once `attach` has named it.
+ */
+export class ScanDescriptions {
+  readonly fetcher: UpnpDescriptionFetcher;
+  #pipeline: PacketPipeline | undefined;
+
+  constructor(network: NetworkInfo) {
+    const plan = planSweep(network);
+    this.fetcher = new UpnpDescriptionFetcher({
+      inSubnet: (ip) => {
+        const n = parseIpv4(ip);
+        return n !== undefined && n > plan.network && n < plan.broadcast && n !== plan.address;
+      },
+      apply: (deviceId, description) => {
+        const map = this.#pipeline?.deviceMap;
+        const state = map?.findById(deviceId);
+        if (map && state) map.addUpnpDescription(state, description, Date.now() * 1000);
+      },
+    });
+  }
+
+  readonly onUpnpLocation = (device: DeviceState, location: string, sourceIp: string): void =>
+    this.fetcher.offer(device.id, location, sourceIp);
+
+  attach(pipeline: PacketPipeline): void {
+    this.#pipeline = pipeline;
+  }
 }
 
 /**

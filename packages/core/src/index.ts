@@ -26,6 +26,7 @@ export { DEVICE_TYPES } from "./discovery/device-record.js";
 export * from "./discovery/evidence-observer.js";
 export * from "./discovery/network-info.js";
 export * from "./discovery/rule-classifier.js";
+export * from "./discovery/upnp-description.js";
 export * from "./discovery/vendor-lookup.js";
 export * from "./enforcement/block-rules.js";
 export * from "./enforcement/feature-gate.js";

@@ -17,7 +17,7 @@ import { AnalysisStore } from "../analysis-store.js";
 import { ApiBlockingController } from "../api-blocking-controller.js";
 import { ArpInterception } from "../arp-interception.js";
 import { BlockingService } from "../blocking-service.js";
-import { GatewayMarker, networkForScan, ownMacs, startScan } from "../live-analysis.js";
+import { GatewayMarker, networkForScan, ownMacs, ScanDescriptions, startScan } from "../live-analysis.js";
 import { createPipeline, publicSuffixDomains } from "../pipeline-factory.js";
 import { wallClock } from "../state-dir.js";
 import { componentHealth, storageTrouble } from "./component-health.js";
@@ -88,8 +88,10 @@ export class SensorDaemon {
       log(`storage: cannot open ${config.db} (${(error as Error).message}); starting without stored state`);
     }
     const stored = initial ? new UserSettings(initial.repositories.kv) : undefined;
+    const descriptions = network ? new ScanDescriptions(network) : undefined;
     const pipeline = createPipeline({
       discovery: { sensorMacs: ownMacs(config.interface), offlineAfterSeconds: config.offlineAfter },
+      ...(descriptions && { onUpnpLocation: descriptions.onUpnpLocation }),
       profiles: { domains: publicSuffixDomains, baseline: { retentionDays: config.retention.baselineDays } },
       // Per-minute and per-destination traffic for the dashboard's map and "now vs usual".
       traffic: {},
@@ -101,6 +103,7 @@ export class SensorDaemon {
       },
     });
     this.#pipeline = pipeline;
+    descriptions?.attach(pipeline);
     initial?.restoreInto(pipeline);
 
     const changes = new PipelineChanges(pipeline);
@@ -148,11 +151,13 @@ export class SensorDaemon {
         start: async () => {
           const scan = startScan(network, pipeline.deviceMap);
           this.#scan = scan;
+          descriptions?.fetcher.resume();
           return {
             stop: () => {
               this.#scan = undefined;
               scan.scanner.stop();
               scan.injector.close();
+              descriptions?.fetcher.stop();
             },
           };
         },

@@ -10,12 +10,15 @@
  * the DNS-SD service enumeration (PTR _services._dns-sd._udp.local: RFC 6763 §9). Answers go
  * to 224.0.0.251:5353, or by unicast to a querier that asked from another port or with the
  * QU bit.
- * SSDP: answers an M-SEARCH for ssdp:all, upnp:rootdevice or its own type by unicast.
+ * SSDP: answers an M-SEARCH for ssdp:all, upnp:rootdevice or its own type by unicast, with a
+ * LOCATION whose HTTP server (port 8008) serves its UPnP description: friendly name
+ * "Kitchen speaker", Google's Google Home.
  *
  * Prints one JSON line per event on stdout: {"event":"ready"}, {"event":"query",…},
- * {"event":"msearch",…}, {"event":"announce"}.
+ * {"event":"msearch",…}, {"event":"announce"}, {"event":"description","from":…}.
  */
 import { createSocket } from "node:dgram";
+import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
@@ -193,9 +196,20 @@ ssdp.on("message", (message, from) => {
   );
 });
 
+const DESCRIPTION = `<?xml version="1.0"?>
+<root xmlns="urn:schemas-upnp-org:device-1-0"><device>
+<deviceType>${DEVICE_TYPE}</deviceType><friendlyName>Kitchen speaker</friendlyName>
+<manufacturer>Google Inc.</manufacturer><modelName>Google Home</modelName>
+</device></root>`;
+const http = createServer((request, response) => {
+  emit({ event: "description", from: request.socket.remoteAddress, url: request.url });
+  if (request.url !== "/ssdp/device-desc.xml") return void response.writeHead(404).end();
+  response.writeHead(200, { "content-type": "text/xml" }).end(DESCRIPTION);
+});
+
 let bound = 0;
 const onBound = () => {
-  if (++bound < 2) return;
+  if (++bound < 3) return;
   emit({ event: "ready" });
   announce();
   let initial = 1;
@@ -213,6 +227,7 @@ mdns.bind(5353, () => {
   mdns.setMulticastLoopback(false);
   onBound();
 });
+http.listen(8008, address, onBound);
 ssdp.bind(1900, () => {
   ssdp.addMembership("239.255.255.250", address);
   onBound();

@@ -1,6 +1,6 @@
 import { DetectionEngine, type DetectionOptions, VOLUME_REPORT_BYTES } from "../detection/detection-engine.js";
 import type { DeviceClassifier } from "../discovery/device-classifier.js";
-import { DeviceMap, type DeviceMapOptions } from "../discovery/device-map.js";
+import { DeviceMap, type DeviceMapOptions, type DeviceState } from "../discovery/device-map.js";
 import type { DeviceEvent } from "../discovery/device-record.js";
 import { EvidenceObserver } from "../discovery/evidence-observer.js";
 import type { VendorLookup } from "../discovery/vendor-lookup.js";
@@ -31,6 +31,8 @@ export interface PacketPipelineOptions {
   topTalkers?: number;
   /** Record per-minute and per-destination recent traffic for storage (off without it). */
   traffic?: TrafficRecorderOptions;
+  /** Told of each SSDP LOCATION a LAN device announces (the active scan fetches its description). */
+  onUpnpLocation?: (device: DeviceState, location: string, sourceIp: string) => void;
 }
 
 /**
@@ -106,6 +108,7 @@ export class PacketPipeline {
       dnsAnswer: (ip, name) => profiles.learnName(ip, name),
       tlsServerName: (state, name, time) => profiles.tlsServerName(state, name, time),
       dnsMessage: (message, p, sender) => detection.onDns(message, p, sender),
+      ...(options.onUpnpLocation && { upnpLocation: options.onUpnpLocation }),
     });
     // Volume detectors read the flow table's byte counters, reported at ticks, not every packet.
     this.volumeReports = detection.wantsVolume;

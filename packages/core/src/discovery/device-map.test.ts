@@ -17,7 +17,7 @@ import {
 } from "../simulate/frame-builder.js";
 import { replayFrames } from "../test-support/replay-frames.test-util.js";
 import type { ClassificationInput, DeviceClassifier } from "./device-classifier.js";
-import { DeviceMap } from "./device-map.js";
+import { bestHostname, DeviceMap } from "./device-map.js";
 import type { DeviceType } from "./device-record.js";
 import { TableVendorLookup } from "./vendor-lookup.js";
 
@@ -415,6 +415,39 @@ describe("device map", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("addUpnpDescription", () => {
+  it("adds the friendly name as an ssdp name, maker and model, and a device type; mDNS names still win", () => {
+    const map = new DeviceMap({ classifier: testClassifier, vendors });
+    const tv = map.sawPacket(0x0024b2000009, T0, 60);
+    map.addUpnpDescription(
+      tv,
+      {
+        friendlyName: "Living Room TV",
+        manufacturer: "Samsung Electronics",
+        modelName: "UE55MU6400",
+        modelNumber: "AllShare1.0",
+        deviceType: "urn:schemas-upnp-org:device:MediaRenderer:1",
+      },
+      T0,
+    );
+    map.tick(T0 + 30 * SECOND);
+    const record = map.records()[0]!;
+    expect(record.hostnames.map((h) => [h.name, h.source])).toEqual([["Living Room TV", "ssdp"]]);
+    expect(record.fingerprint.upnpModels).toEqual(["Samsung Electronics UE55MU6400"]);
+    expect(record.fingerprint.ssdpDeviceTypes).toEqual(["urn:schemas-upnp-org:device:MediaRenderer:1"]);
+    map.addHostname(tv, "samsung-tv", "mdns", T0 + 31 * SECOND);
+    map.tick(T0 + 32 * SECOND);
+    expect(bestHostname(tv)).toBe("samsung-tv");
+    // A type that is not a device type (a service, a made-up string) is not taken.
+    map.addUpnpDescription(
+      tv,
+      { friendlyName: null, manufacturer: null, modelName: null, modelNumber: null, deviceType: "evil:1" },
+      T0,
+    );
+    expect(tv.fingerprint.ssdpDeviceTypes).toEqual(["urn:schemas-upnp-org:device:MediaRenderer:1"]);
   });
 });
 

@@ -13,6 +13,7 @@ import type {
   Inference,
 } from "./device-record.js";
 import { identityMatchScore, LINK_THRESHOLD } from "./identity-match.js";
+import type { UpnpDescription } from "./upnp-description.js";
 import type { VendorLookup } from "./vendor-lookup.js";
 
 export interface DeviceMapOptions {
@@ -73,7 +74,16 @@ export interface DeviceState {
   pending: DeviceChange[];
 }
 
-const HOSTNAME_PRIORITY: HostnameSource[] = ["dhcp", "mdns", "dhcp_server", "netbios", "llmnr", "dhcpv6", "dns_ptr"];
+const HOSTNAME_PRIORITY: HostnameSource[] = [
+  "dhcp",
+  "mdns",
+  "dhcp_server",
+  "ssdp",
+  "netbios",
+  "llmnr",
+  "dhcpv6",
+  "dns_ptr",
+];
 const SLEEPY_TYPES = new Set<DeviceType>(["phone", "tablet", "wearable_scale"]);
 const MAX_ADDRESSES = 32;
 const MAX_HOSTNAMES = 16;
@@ -229,6 +239,18 @@ export class DeviceMap {
     if (list.length > this.listLimit) list.shift();
     // Destinations inform the type, but each new one need not reclassify at once.
     state.dirty = true;
+  }
+
+  /**
+   * What the device's UPnP description says (fetched by the active scan): its friendly name as
+   * an `ssdp` name, maker and model, and its device type.
+   */
+  addUpnpDescription(state: DeviceState, description: UpnpDescription, timestampUs: number): void {
+    if (description.friendlyName) this.addHostname(state, description.friendlyName, "ssdp", timestampUs);
+    const model = [description.manufacturer, description.modelName].filter((v) => v !== null).join(" ");
+    if (model !== "") this.addFingerprintItem(state, "upnpModels", model);
+    if (description.deviceType && /^urn:[^:]+:device:/i.test(description.deviceType))
+      this.addFingerprintItem(state, "ssdpDeviceTypes", description.deviceType);
   }
 
   /** An address announced as the router (DHCP option 3, IPv6 router advertisement). */
@@ -549,6 +571,7 @@ export function emptyFingerprint(): DeviceFingerprint {
     ssdpDeviceTypes: [],
     serverPorts: [],
     broadcastPorts: [],
+    upnpModels: [],
     httpServers: [],
   };
 }

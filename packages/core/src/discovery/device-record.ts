@@ -21,7 +21,8 @@ export const DEVICE_TYPES = [
 
 export type DeviceType = (typeof DEVICE_TYPES)[number];
 
-export type HostnameSource = "dhcp" | "dhcp_server" | "dhcpv6" | "mdns" | "netbios" | "llmnr" | "dns_ptr";
+/** Where a name came from; `ssdp` is the friendly name of the UPnP description its SSDP LOCATION points at. */
+export type HostnameSource = "dhcp" | "dhcp_server" | "dhcpv6" | "mdns" | "ssdp" | "netbios" | "llmnr" | "dns_ptr";
 
 export type DeviceRole = "device" | "gateway" | "sensor";
 
@@ -80,6 +81,8 @@ export interface DeviceFingerprint {
    * beacons of a platform (Tuya's LAN discovery) name it without anyone asking.
    */
   broadcastPorts: string[];
+  /** Maker and model from the device's UPnP description, "Sonos, Inc. Sonos One" (active scan only). */
+  upnpModels: string[];
   /** Server headers of HTTP responses the device sent from its LAN address (its own web server). */
   httpServers: string[];
 }

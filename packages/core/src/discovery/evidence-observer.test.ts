@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PacketPipeline } from "../analyze/packet-pipeline.js";
+import { PacketPipeline, type PacketPipelineOptions } from "../analyze/packet-pipeline.js";
 import type { AnalysisReport, DeviceReport } from "../analyze/report.js";
-import { formatMac } from "../packet/address.js";
+import { formatIpv4, formatMac } from "../packet/address.js";
 import { MemoryByteSource } from "../packet/byte-source.js";
 import { CaptureFileReader } from "../packet/capture-file-reader.js";
 import { TcpFlag } from "../packet/decoded-packet.js";
@@ -105,8 +105,8 @@ function replay(frames: readonly Uint8Array[]): AnalysisReport {
   return analyze(concat(chunks));
 }
 
-function analyze(capture: Uint8Array): AnalysisReport {
-  const pipeline = new PacketPipeline({ classifier, vendors });
+function analyze(capture: Uint8Array, options: Partial<PacketPipelineOptions> = {}): AnalysisReport {
+  const pipeline = new PacketPipeline({ classifier, vendors, ...options });
   const reader = new CaptureFileReader(new MemoryByteSource(capture), { batchSize: 64 });
   reader.open();
   for (let batch = reader.nextBatch(); batch; batch = reader.nextBatch()) pipeline.processBatch(batch);
@@ -179,6 +179,43 @@ describe("SSDP device types", () => {
     expect(device(report, BRIDGE).type).toBe("sensor_hub");
     expect(device(report, PHONE).fingerprint.ssdpDeviceTypes).toEqual([]);
     expect(device(report, PLUG).fingerprint.ssdpDeviceTypes).toEqual(["roku:ecp"]);
+  });
+
+  it("passes on the LOCATION a LAN device announces or answers with, never a searcher's or a forwarded one", () => {
+    const frames = [
+      udp(
+        BRIDGE,
+        SSDP_GROUP,
+        1901,
+        1900,
+        http(
+          `NOTIFY * HTTP/1.1\nNT: upnp:rootdevice\nNTS: ssdp:alive\nLOCATION: http://${formatIpv4(BRIDGE.ip)}:49153/setup.xml\nUSN: uuid:x\n\n`,
+        ),
+      ),
+      udp(PLUG, PHONE, 1900, 50000, http("HTTP/1.1 200 OK\nST: roku:ecp\nLOCATION: http://anywhere/\n\n")),
+      udp(PHONE, SSDP_GROUP, 50000, 1900, http("M-SEARCH * HTTP/1.1\nST: ssdp:all\nLOCATION: http://10.0.0.1/\n\n")),
+      // The router forwarding an internet host's SSDP (a public source address): not a LAN device's.
+      udp(
+        ROUTER,
+        PHONE,
+        1900,
+        50000,
+        http("HTTP/1.1 200 OK\nST: upnp:rootdevice\nLOCATION: http://8.8.8.8/\n\n"),
+        INTERNET,
+      ),
+    ];
+    const seen: string[] = [];
+    const chunks: Uint8Array[] = [];
+    const writer = new PcapWriter((c) => chunks.push(c));
+    for (const [i, frame] of frames.entries()) writer.write(T0 + i * MS, frame);
+    writer.flush();
+    analyze(concat(chunks), {
+      onUpnpLocation: (state, location, sourceIp) => seen.push(`${formatMac(state.mac)} ${sourceIp} ${location}`),
+    });
+    expect(seen).toEqual([
+      `${formatMac(BRIDGE.mac)} ${formatIpv4(BRIDGE.ip)} http://${formatIpv4(BRIDGE.ip)}:49153/setup.xml`,
+      `${formatMac(PLUG.mac)} ${formatIpv4(PLUG.ip)} http://anywhere/`,
+    ]);
   });
 
   it.each([

@@ -54,6 +54,8 @@ export interface EvidenceListener {
   tlsServerName(state: DeviceState, name: string, timeMs: number): void;
   /** Every DNS message on port 53, with its sender (detectors read queries and answers). */
   dnsMessage?(message: DnsMessage, p: DecodedPacket, sender: DeviceState): void;
+  /** The LOCATION of a device's SSDP announcement or search response, with its source address. */
+  upnpLocation?(state: DeviceState, location: string, sourceIp: string): void;
 }
 
 export interface EvidenceObserverStats {
@@ -200,7 +202,7 @@ export class EvidenceObserver {
         this.listener?.dnsMessage?.(message, p, state);
       }
     } else if (sport === PORT_SSDP || dport === PORT_SSDP) {
-      this.observeSsdp(state, data, at, length);
+      this.observeSsdp(state, p, data, at, length);
     } else if (sport === PORT_NETBIOS_NS && dport === PORT_NETBIOS_NS) {
       const message = this.dns("netbios", data, at, length);
       if (message) this.observeNetbios(state, p, message);
@@ -411,7 +413,7 @@ export class EvidenceObserver {
     }
   }
 
-  private observeSsdp(state: DeviceState, data: Uint8Array, at: number, length: number): void {
+  private observeSsdp(state: DeviceState, p: DecodedPacket, data: Uint8Array, at: number, length: number): void {
     this.count("ssdp");
     const parsed = parseHttpHead(data, at, length);
     if (!parsed.ok) {
@@ -426,6 +428,9 @@ export class EvidenceObserver {
     if (head.kind === "request" && head.method !== "NOTIFY") return;
     this.addUpnpType(state, head.kind === "response" ? head.st : head.nt);
     this.addUpnpType(state, head.usn);
+    // Only a LAN IPv4 source: the description is fetched from that address and no other.
+    if (head.location && this.listener?.upnpLocation && p.ipVersion === 4 && isLocalUnicast(p.srcAddress))
+      this.listener.upnpLocation(state, head.location, formatIp(p.srcAddress));
   }
 
   private addUpnpType(state: DeviceState, value: string | undefined): void {

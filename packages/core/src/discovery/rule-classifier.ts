@@ -10,7 +10,8 @@
  *                             mdnsName (instance names), mdnsModel (TXT model=/md=/ty=…),
  *                             ssdpServer, userAgent, netbiosName, ssdpDeviceType (UPnP device
  *                             and service types the device announces, "urn:Belkin:device:
- *                             bridge:1"), httpServer (Server header of its own web server)
+ *                             bridge:1"), httpServer (Server header of its own web server),
+ *                             upnpModel (maker and model of its UPnP description)
  *   exact, or prefix with a trailing "*":  dhcpParameterList (option 55, "1,3,6,15"; a prefix
  *                             ends at an item boundary: "1,3,6,*" matches "1,3,6" and
  *                             "1,3,6,12", not "1,3,60"), ja4 ("t13d1516h2_*")
@@ -50,6 +51,7 @@ export const REGEX_FIELDS = [
   "netbiosName",
   "ssdpDeviceType",
   "httpServer",
+  "upnpModel",
 ] as const;
 export const PREFIX_FIELDS = ["dhcpParameterList", "ja4"] as const;
 export const SERVICE_FIELDS = ["mdnsService"] as const;
@@ -372,6 +374,7 @@ function fieldValues(input: ClassificationInput): FieldValues {
     netbiosName: list(fp.netbiosNames),
     ssdpDeviceType: list(fp.ssdpDeviceTypes),
     httpServer: list(fp.httpServers),
+    upnpModel: list(fp.upnpModels),
     serverPort: list(fp.serverPorts, (v) => v.toLowerCase()),
     broadcastPort: list(fp.broadcastPorts, (v) => v.toLowerCase()),
     dhcpParameterList: one(fp.dhcpParameterList).map((v) => v.replace(/\s+/g, "")),

@@ -215,6 +215,7 @@ const FINGERPRINT_LABELS: Record<string, string> = {
   httpServers: "HTTP servers",
   serverPorts: "Serves on",
   broadcastPorts: "Broadcasts to",
+  upnpModels: "UPnP models",
   dhcpVendorClass: "DHCP vendor class",
 };
 

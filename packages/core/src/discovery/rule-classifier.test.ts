@@ -383,6 +383,20 @@ describe("RuleClassifier matching and scoring", () => {
     expect(typeOf({ serverPorts: ["tcp/62078"], hostnames: ["Annas-iPad"] })).toBe("tablet");
   });
 
+  it("reads the maker and model of a UPnP description", () => {
+    const of = (model: string) => classifier.classify(device({ upnpModels: [model] }));
+    expect([of("Sonos, Inc. Sonos One").type.value, of("Sonos, Inc. Sonos One").model?.value]).toEqual([
+      "speaker",
+      "Sonos One",
+    ]);
+    expect(of("Google Inc. Google Home").type.value).toBe("speaker");
+    expect(of("Samsung Electronics Samsung TV").type.value).toBe("tv");
+    expect(of("HP HP OfficeJet Pro 9010").type.value).toBe("printer");
+    expect(of("Synology DS918+").type.value).toBe("nas");
+    expect(of("AVM FRITZ!Box 7590").type.value).toBe("router");
+    expect(of("Acme Widget 3000").type.value).toBe("unknown");
+  });
+
   it("reads a platform's discovery broadcast: a Tuya device of an unknown vendor is a plug, not a searcher", () => {
     const tuya = classifier.classify(device({ broadcastPorts: ["udp/6667"] }));
     expect([tuya.type.value, tuya.model?.value]).toEqual(["plug_switch_bulb", "Tuya"]);

@@ -194,6 +194,11 @@ export class SensorDaemon {
 
   #trouble(name: string): string | undefined {
     if (name === "storage") return storageTrouble(this.#storage?.status());
+    // A send failure ends a round; the next runs on schedule, so the part stays up and says why.
+    if (name === "active-scan") {
+      const lastError = this.#scan?.scanner.health().lastError;
+      if (lastError) return `last round stopped: ${lastError}`;
+    }
     if (name === "interception" && this.#interception?.guardStop !== undefined) {
       return `stopped by a guard-rail, ARP restored: ${this.#interception.guardStop}`;
     }

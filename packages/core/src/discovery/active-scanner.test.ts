@@ -363,7 +363,7 @@ describe("ActiveScanner", () => {
     expect(errors.map((e) => e.message)).toEqual(['Cannot inject a 60-byte frame on "eth0": Network is down']);
     expect(scanner.health()).toMatchObject({ running: true, rounds: 1, framesSent: 2, lastError: errors[0]!.message });
     clock.advance(30 * 60 * SECOND);
-    expect(scanner.health()).toMatchObject({ rounds: 2, framesSent: 2 + 255 });
+    expect(scanner.health()).toMatchObject({ rounds: 2, framesSent: 2 + 255, lastError: null });
     expect(errors).toHaveLength(1);
     scanner.stop();
   });

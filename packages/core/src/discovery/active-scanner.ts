@@ -95,7 +95,7 @@ export interface ActiveScannerHealth {
   framesSent: number;
   /** Stations asked for their services (each counted once per probe). */
   hostsProbed: number;
-  /** The last send failure, or null. */
+  /** The last send failure, or null once a later round went out whole. */
   lastError: string | null;
 }
 
@@ -398,6 +398,7 @@ export class ActiveScanner {
     }
     const next = this.#frames.next();
     if (next.done) {
+      this.#lastError = null; // a whole round went out: an earlier failure is over
       this.#endRound();
       return;
     }

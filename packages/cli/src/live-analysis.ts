@@ -4,7 +4,6 @@ import {
   ActiveScanner,
   type AnalysisReport,
   type DeviceMap,
-  type DeviceState,
   defaultDetectors,
   type EnforcementRequester,
   NetworkDetectionError,
@@ -16,7 +15,7 @@ import {
 } from "@heimdal/core";
 import { detectNetwork, LibpcapCaptureProvider, LibpcapInjector } from "@heimdal/platform";
 import { createPipeline, publicSuffixDomains } from "./pipeline-factory.js";
-import { UpnpDescriptionFetcher } from "./upnp-description-fetcher.js";
+import { ScanDescriptions } from "./scan-descriptions.js";
 
 export interface LiveAnalysisOptions {
   interface: string;
@@ -117,38 +116,6 @@ export function networkForScan(name: string): NetworkInfo {
   };
   planSweep(network);
   return network;
-}
-
-/**
- * The active scan's UPnP description fetches: the pipeline tells it of each LOCATION a device
- * announces (`onUpnpLocation`, given to the pipeline's options), and what a description says
- * goes to that pipeline's device map once `attach` has named it.
- */
-export class ScanDescriptions {
-  readonly fetcher: UpnpDescriptionFetcher;
-  #pipeline: PacketPipeline | undefined;
-
-  constructor(network: NetworkInfo) {
-    const plan = planSweep(network);
-    this.fetcher = new UpnpDescriptionFetcher({
-      inSubnet: (ip) => {
-        const n = parseIpv4(ip);
-        return n !== undefined && n > plan.network && n < plan.broadcast && n !== plan.address;
-      },
-      apply: (deviceId, description) => {
-        const map = this.#pipeline?.deviceMap;
-        const state = map?.findById(deviceId);
-        if (map && state) map.addUpnpDescription(state, description, Date.now() * 1000);
-      },
-    });
-  }
-
-  readonly onUpnpLocation = (device: DeviceState, location: string, sourceIp: string): void =>
-    this.fetcher.offer(device.id, location, sourceIp);
-
-  attach(pipeline: PacketPipeline): void {
-    this.#pipeline = pipeline;
-  }
 }
 
 /**

@@ -2,6 +2,7 @@ import {
   BatchedWriter,
   type RepositoryWrite,
   type SupervisedComponent,
+  UserSettings,
   type WriterReport,
   type WriterStatus,
   writeKey,
@@ -75,6 +76,11 @@ export class PipelineStorage implements SupervisedComponent {
     }
     this.#store?.close();
     this.#store = undefined;
+  }
+
+  /** The user's detection settings in the open database, or undefined while none is open. */
+  settings(): UserSettings | undefined {
+    return this.#store ? new UserSettings(this.#store.repositories.kv) : undefined;
   }
 
   /** The writer's counters, or undefined while no database is open. */

@@ -25,9 +25,12 @@ import { componentHealth, storageTrouble } from "./component-health.js";
 import { CaptureTotals, LiveCapture } from "./live-capture.js";
 import { PipelineChanges } from "./pipeline-changes.js";
 import { PipelineStorage } from "./pipeline-storage.js";
+import { SettingsSync } from "./settings-sync.js";
 
 /** One baseline version an hour: each stored change of a baseline is a version (rollback). */
 const BASELINE_INTERVAL_MS = 3_600_000;
+/** Seconds (clock ticks) between reads of the user's stored detection settings. */
+const SETTINGS_EVERY_TICKS = 2;
 
 export interface SensorDaemonOptions {
   config: SensorConfig & { interface: string };
@@ -267,12 +270,20 @@ export class SensorDaemon {
   #startClock(pipeline: PacketPipeline, network: NetworkInfo | undefined): { stop(): void } {
     const gateway = network ? new GatewayMarker(pipeline, network) : undefined;
     const reprobeEveryTicks = Math.max(1, Math.floor(this.options.config.offlineAfter / 4));
+    const settings = new SettingsSync({
+      engine: pipeline.detectionEngine,
+      configSensitivity: this.options.config.sensitivity,
+      log: this.options.log,
+    });
     let ticks = 0;
     const timer = setInterval(() => {
       const nowUs = Date.now() * 1000;
       pipeline.advanceTime(nowUs);
       gateway?.apply();
-      if (this.#scan && ++ticks % reprobeEveryTicks === 0) {
+      // What the user changed on the dashboard reaches detection.
+      if (ticks % SETTINGS_EVERY_TICKS === 0) settings.sync(this.#storage?.settings());
+      ticks++;
+      if (this.#scan && ticks % reprobeEveryTicks === 0) {
         const silent = pipeline.deviceMap.addressesToReprobe(nowUs).map((ip) => parseIpv4(ip) ?? 0);
         this.#scan.scanner.probe(silent);
       }

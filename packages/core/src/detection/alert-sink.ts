@@ -46,6 +46,19 @@ export class AlertSink {
     this.exclusions = options.exclusions ?? [];
   }
 
+  /**
+   * Replaces the exclusions (the user changed them while the sensor runs). One that stays,
+   * by id, keeps its count of hits.
+   */
+  setExclusions(exclusions: readonly Exclusion[]): void {
+    const hits = new Map(this.exclusions.map((e) => [e.id, e.hits]));
+    this.exclusions.splice(
+      0,
+      this.exclusions.length,
+      ...exclusions.map((e) => ({ ...e, hits: hits.get(e.id) ?? e.hits })),
+    );
+  }
+
   onAlert(listener: (alert: Alert) => void): void {
     this.listeners.push(listener);
   }

@@ -7,7 +7,7 @@ import type { DecodedPacket } from "../packet/decoded-packet.js";
 import type { DnsMessage } from "../packet/dns.js";
 import type { ProfileEngine } from "../profile/profile-engine.js";
 import type { Alert, AlertType } from "./alert.js";
-import { AlertSink, type AlertSinkOptions } from "./alert-sink.js";
+import { AlertSink, type AlertSinkOptions, type Exclusion } from "./alert-sink.js";
 import type { Detector, DetectorContext, DetectorFactory, FlowLookup, VolumeReport } from "./detector.js";
 import { type EnforcementOptions, EnforcementPolicy } from "./enforcement.js";
 import { type Incident, IncidentCorrelator } from "./incidents.js";
@@ -65,6 +65,7 @@ export class DetectionEngine {
   private readonly tickDetectors: Detector[];
   /** Learning phase: detectors still learn, but nothing they raise is kept. */
   private muted = false;
+  private sensitivity: SensitivityConfig;
 
   constructor(devices: DeviceMap, profiles: ProfileEngine, options: DetectionOptions) {
     this.devices = devices;
@@ -76,7 +77,7 @@ export class DetectionEngine {
       this.enforcement?.consider(incident);
     });
     const sensors = new Set(options.sensorMacs ?? []);
-    const sensitivity = options.sensitivity ?? {};
+    this.sensitivity = options.sensitivity ?? {};
     const context: DetectorContext = {
       devices,
       profiles,
@@ -89,11 +90,12 @@ export class DetectionEngine {
         }
         this.sink.raise(alert);
       },
+      // Read at every decision, so a change (setSensitivity) applies to the next one.
       sensitivity: (type, deviceId) =>
         clamp(
-          (deviceId !== null ? sensitivity.devices?.[deviceId] : undefined) ??
-            sensitivity.detectors?.[type] ??
-            sensitivity.global ??
+          (deviceId !== null ? this.sensitivity.devices?.[deviceId] : undefined) ??
+            this.sensitivity.detectors?.[type] ??
+            this.sensitivity.global ??
             0.5,
         ),
       isSensor: (mac) => sensors.has(mac),
@@ -109,6 +111,16 @@ export class DetectionEngine {
     this.flowDetectors = detectors.filter((d) => d.onFlowEnd);
     this.eventDetectors = detectors.filter((d) => d.onDeviceEvent);
     this.tickDetectors = detectors.filter((d) => d.tick);
+  }
+
+  /** Sensitivity changed while the sensor runs: detectors use it from their next decision. */
+  setSensitivity(sensitivity: SensitivityConfig): void {
+    this.sensitivity = sensitivity;
+  }
+
+  /** Exclusions and mutes changed while the sensor runs: they apply to the next alert. */
+  setExclusions(exclusions: readonly Exclusion[]): void {
+    this.sink.setExclusions(exclusions);
   }
 
   /** While muted (learn files), detectors build their state but raise nothing. */

@@ -62,7 +62,7 @@ export function registerConfigRoutes(app: ApiApp, ctx: ApiContext): void {
       schema: {
         tags: ["settings"],
         summary:
-          "Change the settings a user may change: sensitivity (validated like --sensitivity, applied by the next analysis), notifications (merged field by field) and cloud. Absent fields stay.",
+          "Change the settings a user may change: sensitivity (validated like --sensitivity; `heimdal run` applies it within seconds, a later analysis reads it), notifications (merged field by field) and cloud. Absent fields stay.",
         body: ConfigPatch,
         response: { 200: ConfigResponse, ...errors() },
       },

@@ -56,7 +56,7 @@ function SensitivityForm({ settings, onSaved }: { settings: string[]; onSaved: (
       .filter((line) => line !== "");
     try {
       await api.send("PATCH", "/config", { sensitivity });
-      setMessage("Saved. The next analysis uses it.");
+      setMessage("Saved. A running sensor uses it within seconds; a later analysis reads it too.");
       onSaved();
     } catch (error) {
       setMessage(error instanceof Error ? error.message : String(error));

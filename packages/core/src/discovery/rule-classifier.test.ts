@@ -381,6 +381,15 @@ describe("RuleClassifier matching and scoring", () => {
     const iphone = classifier.classify(device({ serverPorts: ["tcp/62078"] }));
     expect([iphone.type.value, iphone.os?.value]).toEqual(["phone", "iOS"]);
     expect(typeOf({ serverPorts: ["tcp/62078"], hostnames: ["Annas-iPad"] })).toBe("tablet");
+    expect(typeOf({ serverPorts: ["tcp/34567"] })).toBe("camera");
+    expect(typeOf({ serverPorts: ["tcp/37777"] })).toBe("camera");
+    expect(typeOf({ serverPorts: ["tcp/6466", "tcp/6467"] })).toBe("tv");
+    expect(typeOf({ serverPorts: ["tcp/8123", "tcp/1883"] })).toBe("sensor_hub");
+    expect(typeOf({ serverPorts: ["tcp/7547"] })).toBe("router");
+    const windows = classifier.classify(device({ serverPorts: ["tcp/3389"] }));
+    expect([windows.type.value, windows.os?.value]).toEqual(["computer", "Windows"]);
+    // A Cast speaker answers on 8009 too: its mDNS model says speaker, and wins.
+    expect(typeOf({ serverPorts: ["tcp/8009"], mdnsModels: ["Google Home Mini"] })).toBe("speaker");
   });
 
   it("reads the maker and model of a UPnP description", () => {

@@ -269,6 +269,9 @@ describe.skipIf(!existsSync(join(root, "packages/cli/dist/main.js")))("--active-
     const result = heimdal("analyze", "--active-scan", "home.pcap");
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("heimdal: --active-scan needs --interface (it scans a live network)");
+    const probeAlone = heimdal("analyze", "--interface", "lo", "--duration", "1", "--no-service-probe");
+    expect(probeAlone.status).toBe(2);
+    expect(probeAlone.stderr).toContain("heimdal: --no-service-probe goes with --active-scan");
   });
 
   it("names an interface it cannot scan before capturing anything", () => {

@@ -25,6 +25,8 @@ export interface LiveAnalysisOptions {
   offlineAfterSeconds?: number;
   /** Ask the network who is there (ARP sweep, mDNS and SSDP queries) besides listening. */
   activeScan?: boolean;
+  /** With activeScan: ask each station for its service ports (default true). */
+  serviceProbe?: boolean;
   /** Quarantines for critical incidents go here (automatic enforcement, off unless given). */
   enforcement?: EnforcementRequester;
 }
@@ -71,7 +73,7 @@ export async function analyzeLive(options: LiveAnalysisOptions): Promise<Analysi
     }
   }, 1000);
   try {
-    if (network) scan = startScan(network, pipeline.deviceMap);
+    if (network) scan = startScan(network, pipeline.deviceMap, options.serviceProbe ?? true);
     for await (const batch of provider.batches()) pipeline.processBatch(batch);
   } finally {
     clearTimeout(stop);
@@ -125,6 +127,7 @@ export function networkForScan(name: string): NetworkInfo {
 export function startScan(
   network: NetworkInfo,
   deviceMap: DeviceMap,
+  serviceProbe: boolean,
 ): { scanner: ActiveScanner; injector: LibpcapInjector } {
   const injector = new LibpcapInjector(network.interfaceName);
   injector.open(); // a missing capability shows here, before the first round
@@ -146,7 +149,7 @@ export function startScan(
       onError: (error) =>
         process.stderr.write(`heimdal: active scan on "${network.interfaceName}": ${error.message}\n`),
     },
-    { servicePorts: deviceMap.servicePorts() },
+    { servicePorts: serviceProbe ? deviceMap.servicePorts() : [] },
   );
   try {
     scanner.start();

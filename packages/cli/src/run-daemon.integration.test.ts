@@ -79,6 +79,11 @@ describe.skipIf(!built)("heimdal run: configuration errors", () => {
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toMatch(/^heimdal: .*: server\.colour is not a known field \(known: host, port, /);
 
+    writeFileSync(bad, JSON.stringify({ activeScan: true, serviceProbe: "no" }));
+    const probe = heimdal(["run", "--config", bad]);
+    expect(probe.status).toBe(1);
+    expect(probe.stderr).toBe(`heimdal: ${bad}: serviceProbe must be true or false, got "no"\n`);
+
     writeFileSync(bad, "{ not json");
     const notJson = heimdal(["run", "--config", bad]);
     expect(notJson.status).toBe(1);

@@ -48,7 +48,8 @@ packet pipeline and prints what it found. JSON output is a stable contract (docs
                       mDNS service query; an SSDP M-SEARCH), at the start and every 30 minutes,
                       then asks each station found, once a day, for the TCP ports the type
                       rules read (one SYN each: RTSP, JetDirect, vendors' LAN APIs);
-                      marks the default route's gateway (see docs/cli.md)`;
+                      marks the default route's gateway (see docs/cli.md)
+  --no-service-probe  with --active-scan: send no SYNs to the devices' service ports`;
 
 export async function runAnalyze(argv: string[]): Promise<number> {
   const { values, positionals } = parseOptions(argv);
@@ -78,6 +79,10 @@ export async function runAnalyze(argv: string[]): Promise<number> {
     };
     if (offlineAfter !== undefined) live.offlineAfterSeconds = offlineAfter;
     if (values["active-scan"]) live.activeScan = true;
+    if (values["no-service-probe"]) {
+      if (!values["active-scan"]) throw new UsageError("--no-service-probe goes with --active-scan");
+      live.serviceProbe = false;
+    }
     if (enforcer) live.enforcement = enforcer;
     report = await analyzeLive(live);
   } else {
@@ -124,6 +129,7 @@ function parseOptions(argv: string[]) {
         sensitivity: { type: "string", multiple: true },
         exclusions: { type: "string" },
         "active-scan": { type: "boolean" },
+        "no-service-probe": { type: "boolean" },
         enforce: { type: "boolean" },
         "state-dir": { type: "string" },
         help: { type: "boolean", short: "h" },

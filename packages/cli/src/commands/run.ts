@@ -29,6 +29,7 @@ capture's counters. Needs CAP_NET_RAW and CAP_NET_ADMIN (deploy/systemd/heimdal.
   --localhost-no-login     clients on this machine need no password (desktop use)
   --active-scan            also ask who is there (ARP sweep, mDNS, SSDP, service ports;
                            docs/cli.md)
+  --no-service-probe       with --active-scan: send no SYNs to the devices' service ports
   --intercept              ARP interception: stand between the devices and the gateway
                            (docs/interception.md)
   --blocking               let the API block devices and destinations (nftables)
@@ -59,6 +60,7 @@ export async function runRun(argv: string[]): Promise<number> {
       "secure-cookies": { type: "boolean" },
       "localhost-no-login": { type: "boolean" },
       "active-scan": { type: "boolean" },
+      "no-service-probe": { type: "boolean" },
       intercept: { type: "boolean" },
       blocking: { type: "boolean" },
       edition: { type: "string" },

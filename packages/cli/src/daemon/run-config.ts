@@ -31,6 +31,7 @@ export interface RunFlags {
   "secure-cookies"?: boolean;
   "localhost-no-login"?: boolean;
   "active-scan"?: boolean;
+  "no-service-probe"?: boolean;
   intercept?: boolean;
   blocking?: boolean;
   edition?: string;
@@ -55,6 +56,7 @@ const FLAG_FIELDS: Record<string, string> = {
   "--secure-cookies": "server.secureCookies",
   "--localhost-no-login": "server.localhostNoLogin",
   "--active-scan": "activeScan",
+  "--no-service-probe": "serviceProbe",
   "--intercept": "interception.enabled",
   "--blocking": "blocking",
   "--edition": "edition",
@@ -146,6 +148,7 @@ function flagsLayer(flags: RunFlags): SensorConfigLayer {
     db: flags.db,
     stateDir: flags["state-dir"],
     activeScan: flags["active-scan"],
+    serviceProbe: flags["no-service-probe"] ? false : undefined,
     blocking: flags.blocking,
     edition: flags.edition,
     sensitivity: flags.sensitivity,

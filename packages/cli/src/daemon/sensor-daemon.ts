@@ -153,7 +153,7 @@ export class SensorDaemon {
       await this.#add({
         name: "active-scan",
         start: async () => {
-          const scan = startScan(network, pipeline.deviceMap);
+          const scan = startScan(network, pipeline.deviceMap, config.serviceProbe);
           this.#scan = scan;
           descriptions?.fetcher.resume();
           return {

@@ -37,6 +37,7 @@ const validLayer: fc.Arbitrary<SensorConfigLayer> = fc.record(
     stateDir: path,
     edition: fc.constantFrom("hardware", "desktop-pro", "desktop-enterprise") as fc.Arbitrary<SensorConfig["edition"]>,
     activeScan: fc.boolean(),
+    serviceProbe: fc.boolean(),
     blocking: fc.boolean(),
     sensitivity: fc.array(sensitivitySetting, { maxLength: 4 }),
     offlineAfter: seconds(1, 86_400),
@@ -88,6 +89,7 @@ const INVALID: Record<string, fc.Arbitrary<unknown>> = {
     fc.string().filter((s) => !(PRODUCT_EDITIONS as readonly string[]).includes(s)),
   ),
   activeScan: notBool,
+  serviceProbe: notBool,
   blocking: notBool,
   sensitivity: fc.oneof(
     notList,

@@ -51,6 +51,8 @@ export interface SensorConfig {
   stateDir: string;
   edition: ProductEdition;
   activeScan: boolean;
+  /** With activeScan: also ask each station found for its service ports (one SYN each). */
+  serviceProbe: boolean;
   blocking: boolean;
   sensitivity: string[];
   /** Seconds of silence after which a device is offline. */
@@ -196,6 +198,7 @@ const LAYER = section({
   stateDir: filePath,
   edition,
   activeScan: bool,
+  serviceProbe: bool,
   blocking: bool,
   sensitivity,
   offlineAfter: seconds(1),
@@ -231,6 +234,7 @@ export function defaultSensorConfig(stateDir: string, db: string): SensorConfig 
     stateDir,
     edition: "hardware",
     activeScan: false,
+    serviceProbe: true,
     blocking: false,
     sensitivity: [],
     offlineAfter: 300,

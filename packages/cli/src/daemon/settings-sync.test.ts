@@ -45,18 +45,20 @@ function pipelineWithProbe(): PacketPipeline {
   return createPipeline({ detection: { detectors: [probe] } });
 }
 
+/** A sync of the pipeline's engine, and what it logged. */
+function syncOf(pipeline: PacketPipeline, configSensitivity: string[] = []) {
+  const logs: string[] = [];
+  const sync = new SettingsSync({ engine: pipeline.detectionEngine, configSensitivity, log: (m) => logs.push(m) });
+  return { sync, logs };
+}
+
 describe("SettingsSync", () => {
   it("applies a mute and a sensitivity stored while the sensor runs, from the next alert on", () => {
     const store = new AnalysisStore(join(scratch, "live.db"));
     try {
       const settings = new UserSettings(store.repositories.kv);
       const pipeline = pipelineWithProbe();
-      const logs: string[] = [];
-      const sync = new SettingsSync({
-        engine: pipeline.detectionEngine,
-        configSensitivity: [],
-        log: (m) => logs.push(m),
-      });
+      const { sync, logs } = syncOf(pipeline);
       const alerts = () => pipeline.detectionEngine.alerts();
       pipeline.advanceTime(T0);
       expect(alerts()).toHaveLength(1);
@@ -109,9 +111,7 @@ describe("SettingsSync", () => {
       const settings = new UserSettings(store.repositories.kv);
       settings.setSensitivity(["port_scan=0.9"]);
       const pipeline = pipelineWithProbe();
-      new SettingsSync({ engine: pipeline.detectionEngine, configSensitivity: ["port_scan=0.2"], log: () => {} }).sync(
-        settings,
-      );
+      syncOf(pipeline, ["port_scan=0.2"]).sync.sync(settings);
       pipeline.advanceTime(T0);
       expect(pipeline.detectionEngine.alerts()[0]!.evidence.sensitivity).toBe(0.2);
     } finally {
@@ -125,12 +125,7 @@ describe("SettingsSync", () => {
       // Written by hand around the validating API: a sensitivity out of range.
       store.repositories.kv.set("settings/sensitivity", ["port_scan=7"]);
       const pipeline = pipelineWithProbe();
-      const logs: string[] = [];
-      const sync = new SettingsSync({
-        engine: pipeline.detectionEngine,
-        configSensitivity: [],
-        log: (m) => logs.push(m),
-      });
+      const { sync, logs } = syncOf(pipeline);
       const settings = new UserSettings(store.repositories.kv);
       expect(sync.sync(settings)).toBe(false);
       expect(sync.sync(settings)).toBe(false);

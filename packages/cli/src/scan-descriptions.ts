@@ -1,4 +1,11 @@
-import { type DeviceState, type NetworkInfo, type PacketPipeline, parseIpv4, planSweep } from "@heimdal/core";
+import {
+  type DeviceState,
+  isAskable,
+  type NetworkInfo,
+  type PacketPipeline,
+  parseIpv4,
+  planSweep,
+} from "@heimdal/core";
 import { UpnpDescriptionFetcher } from "./upnp-description-fetcher.js";
 
 /**
@@ -15,7 +22,7 @@ export class ScanDescriptions {
     this.fetcher = new UpnpDescriptionFetcher({
       inSubnet: (ip) => {
         const n = parseIpv4(ip);
-        return n !== undefined && n > plan.network && n < plan.broadcast && n !== plan.address;
+        return n !== undefined && isAskable(plan, n);
       },
       apply: (deviceId, description) => {
         const map = this.#pipeline?.deviceMap;

@@ -138,13 +138,5 @@ async function readCapped(response: Response, limit: number): Promise<string> {
     size += value.length;
   }
   await reader.cancel().catch(() => undefined);
-  const bytes = new Uint8Array(Math.min(size, limit));
-  let at = 0;
-  for (const chunk of chunks) {
-    const part = chunk.subarray(0, bytes.length - at);
-    bytes.set(part, at);
-    at += part.length;
-    if (at >= bytes.length) break;
-  }
-  return new TextDecoder().decode(bytes);
+  return Buffer.concat(chunks).subarray(0, limit).toString("utf8");
 }

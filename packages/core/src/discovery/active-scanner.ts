@@ -180,6 +180,14 @@ export function* sweepTargets(plan: SweepPlan): Generator<number> {
   }
 }
 
+/**
+ * Whether a station at `ip` may be asked anything: inside the subnet, neither its network nor
+ * its broadcast address, and not ourselves. Every frame aimed at one station passes this.
+ */
+export function isAskable(plan: SweepPlan, ip: number): boolean {
+  return ip > plan.network && ip < plan.broadcast && ip !== plan.address;
+}
+
 /** An ARP request (RFC 826) for `targetIp`, broadcast from us. */
 export function arpRequestFrame(mac: number, ip: number, targetIp: number): Uint8Array {
   return ethernetFrame(BROADCAST_MAC, mac, ETHERTYPE_ARP, arpPacket(1, mac, ip, 0, targetIp));
@@ -292,7 +300,7 @@ export class ActiveScanner {
     let sent = 0;
     for (const ip of addresses) {
       if (sent >= MAX_PROBES_PER_CALL) break;
-      if (ip <= plan.network || ip >= plan.broadcast || ip === plan.address) continue;
+      if (!isAskable(plan, ip)) continue;
       try {
         this.components.injector.inject(arpRequestFrame(plan.mac, plan.address, ip));
       } catch (error) {
@@ -372,7 +380,7 @@ export class ActiveScanner {
     let asked = 0;
     for (const host of knownHosts()) {
       if (asked >= MAX_PROBED_HOSTS_PER_ROUND) break;
-      if (host.ip <= plan.network || host.ip >= plan.broadcast || host.ip === plan.address) continue;
+      if (!isAskable(plan, host.ip)) continue;
       if (host.mac === plan.mac || this.#probedAt.has(host.mac)) continue;
       this.#probedAt.set(host.mac, now);
       this.#hostsProbed++;
